@@ -1,0 +1,7 @@
+import type { CommandModule } from './program.js';
+
+/**
+ * Every package's commands, in `--help` order. Each module lives in `commands/<package>.ts` and
+ * calls only that package's public API.
+ */
+export const commandModules: CommandModule[] = [];
