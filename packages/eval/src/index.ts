@@ -1,2 +1,27 @@
-// Filled by its issue; exports only what works.
-export {};
+/**
+ * @procpt/eval — what the study measures: the paper's diagnostic tasks (needle-in-a-haystack, addition,
+ * reversed addition, multiplication, sort) with their masks and scoring quirks, semantic metrics, seed
+ * statistics, tables and SVG plots.
+ */
+export {
+  ARITHMETIC_TOKENS,
+  DIAGNOSTIC_TASK_NAMES,
+  additionTask,
+  diagnosticTask,
+  haystackTask,
+  isDiagnosticTaskName,
+  multiplicationTask,
+  reversedAdditionTask,
+  sortTask,
+} from './tasks/index.js';
+export type { DiagnosticTask, DiagnosticTaskName } from './tasks/index.js';
+export { DiagnosticDataset, PAPER_TEST_SIZE, packRows } from './diagnostic-data.js';
+export type { DiagnosticDatasetOptions } from './diagnostic-data.js';
+export { DiagnosticScorer } from './scoring.js';
+export type { DiagnosticScore } from './scoring.js';
+export { evaluateDiagnostic, teacherForced } from './diagnostic-eval.js';
+export type { EvaluateDiagnosticOptions, ForwardModel } from './diagnostic-eval.js';
+export { DIAGNOSTIC_PRESET_NAMES, diagnosticProtocol } from './protocol.js';
+export type { DiagnosticPresetName, DiagnosticProtocol } from './protocol.js';
+export { normalDraw, seededRandom } from './rng.js';
+export type { RandomSource } from './rng.js';
