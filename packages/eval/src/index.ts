@@ -25,3 +25,18 @@ export { DIAGNOSTIC_PRESET_NAMES, diagnosticProtocol } from './protocol.js';
 export type { DiagnosticPresetName, DiagnosticProtocol } from './protocol.js';
 export { normalDraw, seededRandom } from './rng.js';
 export type { RandomSource } from './rng.js';
+export { validationLoss } from './semantic.js';
+export type { EvaluateModel, ValidationLoss, ValidationLossOptions } from './semantic.js';
+export { mathAccuracy, packProblems } from './dmmath.js';
+export type { MathAccuracy, MathAccuracyOptions, MathProblem, PlacedProblem, ProblemAccuracy } from './dmmath.js';
+export { tokensToLoss, tokensToTarget } from './efficiency.js';
+export type { CurvePoint, DataEfficiency } from './efficiency.js';
+export {
+  bootstrapCi,
+  mean,
+  pairedDifference,
+  quantileSorted,
+  standardDeviation,
+  summarize,
+} from './stats.js';
+export type { BootstrapOptions, PairedDifference, SeedSummary, SeedValue } from './stats.js';
