@@ -1,0 +1,265 @@
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import { ProcptError } from '@procpt/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { installCpuKernelsIfAvailable, installWasmKernelsIfAvailable } from './model-hooks.js';
+
+/** The compute backends procpt can train on, fastest first. */
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+/** `auto` tries {@link BACKEND_ORDER} and keeps the first that loads. */
+export type BackendPreference = 'auto' | BackendName;
+
+/** Order tried by `auto`. (`webgpu` via Dawn will slot in after `tensorflow` once it is wired up.) */
+export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+/** What is really running after {@link selectBackend}. */
+export interface BackendReport {
+  /** procpt's name of the selected backend. */
+  name: BackendName;
+  /** What was asked for. */
+  requested: BackendPreference;
+  /** `tf.getBackend()` after selection. */
+  tfBackend: string;
+  /** Where the math runs. `cpu` for tfjs-node-gpu when TensorFlow found no usable GPU. */
+  device: 'gpu' | 'cpu';
+  /** npm package that provides it, and its version. */
+  package: string;
+  version: string;
+  /** wasm only: effective thread count and whether the SIMD binary runs. */
+  threads?: number;
+  simd?: boolean;
+  /** Human notes: fallbacks taken, silent CPU fallback, kernels patched. */
+  notes: string[];
+}
+
+/** One row of `procpt backends`. */
+export interface BackendAvailability {
+  name: BackendName;
+  package: string;
+  /** `available`: loads here; `missing`: package not installed; `broken`: installed but fails to load. */
+  status: 'available' | 'missing' | 'broken';
+  /** Why it is missing or broken (first line of the loader's error). */
+  reason?: string;
+  /** What it needs to work. */
+  needs: string;
+}
+
+interface BackendSpec {
+  pkg: string;
+  tfName: string;
+  needs: string;
+  /** Installs the package's kernels into tfjs-core; throws when it cannot. */
+  load(options: SelectOptions): Promise<void>;
+}
+
+/** Options of {@link selectBackend}. */
+export interface SelectOptions {
+  /** wasm threads (default: number of cores). Node runs the non-threaded build, so 1 is what you get. */
+  threads?: number;
+}
+
+const TFJS_NODE_NEEDS =
+  'pnpm add @tensorflow/tfjs-node@4.22.0 — its install script downloads libtensorflow 2.9.1 from storage.googleapis.com, so it fails without that network access';
+const TFJS_NODE_GPU_NEEDS =
+  'pnpm add @tensorflow/tfjs-node-gpu@4.22.0 on Linux x86-64 with an NVIDIA driver > 450, CUDA 11.2 and cuDNN 8.1 libraries on LD_LIBRARY_PATH — its install script downloads libtensorflow-gpu 2.9.1 from storage.googleapis.com';
+
+const require_ = createRequire(import.meta.url);
+
+/** Imports a package by a runtime name, so bundlers and tsc never resolve the optional ones. */
+async function importOptional(pkg: string): Promise<Record<string, unknown>> {
+  const specifier: string = pkg;
+  return (await import(specifier)) as Record<string, unknown>;
+}
+
+const SPECS: Record<BackendName, BackendSpec> = {
+  'tensorflow-gpu': {
+    pkg: '@tensorflow/tfjs-node-gpu',
+    tfName: 'tensorflow',
+    needs: TFJS_NODE_GPU_NEEDS,
+    load: async () => {
+      await importOptional('@tensorflow/tfjs-node-gpu');
+    },
+  },
+  tensorflow: {
+    pkg: '@tensorflow/tfjs-node',
+    tfName: 'tensorflow',
+    needs: TFJS_NODE_NEEDS,
+    load: async () => {
+      await importOptional('@tensorflow/tfjs-node');
+    },
+  },
+  wasm: {
+    pkg: '@tensorflow/tfjs-backend-wasm',
+    tfName: 'wasm',
+    needs: 'nothing: bundled with @procpt/trainer-gpu (SIMD when the CPU has it)',
+    load: async (options) => {
+      const wasm = (await import(
+        '@tensorflow/tfjs-backend-wasm'
+      )) as typeof import('@tensorflow/tfjs-backend-wasm');
+      // Must be set before the backend initialises; Node runs the non-threaded build regardless.
+      wasm.setThreadsCount(Math.max(1, options.threads ?? cpus().length));
+    },
+  },
+  cpu: {
+    pkg: '@tensorflow/tfjs-backend-cpu',
+    tfName: 'cpu',
+    needs: 'nothing: bundled (pure JavaScript, slow; for tests and as the last resort)',
+    load: async () => {
+      await import('@tensorflow/tfjs-backend-cpu');
+    },
+  },
+};
+
+function packageVersion(pkg: string): string {
+  try {
+    return (require_(`${pkg}/package.json`) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function isInstalled(pkg: string): boolean {
+  try {
+    require_.resolve(`${pkg}/package.json`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return (text.split('\n').find((l) => l.trim() !== '') ?? text).trim();
+}
+
+async function activate(name: BackendName, options: SelectOptions): Promise<void> {
+  const spec = SPECS[name];
+  if (!isInstalled(spec.pkg)) {
+    throw new ProcptError('backend', `backend ${name} needs ${spec.pkg}, which is not installed`, {
+      hint: spec.needs,
+    });
+  }
+  try {
+    await spec.load(options);
+    if (!(await tf.setBackend(spec.tfName)))
+      throw new Error(`tf.setBackend('${spec.tfName}') returned false`);
+    await tf.ready();
+  } catch (error) {
+    if (error instanceof ProcptError) throw error;
+    throw new ProcptError('backend', `backend ${name} (${spec.pkg}) failed to load: ${firstLine(error)}`, {
+      hint: spec.needs,
+      cause: error,
+    });
+  }
+}
+
+/** True when tfjs-node(-gpu) reports TensorFlow placed ops on a GPU; undefined when it cannot tell. */
+function tensorflowUsesGpu(): boolean | undefined {
+  const backend = tf.backend() as unknown as { isUsingGpuDevice?: unknown };
+  return typeof backend.isUsingGpuDevice === 'boolean' ? backend.isUsingGpuDevice : undefined;
+}
+
+async function describe(
+  name: BackendName,
+  requested: BackendPreference,
+  notes: string[],
+): Promise<BackendReport> {
+  const spec = SPECS[name];
+  const report: BackendReport = {
+    name,
+    requested,
+    tfBackend: tf.getBackend(),
+    device: 'cpu',
+    package: spec.pkg,
+    version: packageVersion(spec.pkg),
+    notes,
+  };
+  if (name === 'tensorflow-gpu') {
+    const gpu = tensorflowUsesGpu();
+    if (gpu === true) report.device = 'gpu';
+    else
+      notes.push(
+        gpu === false
+          ? 'tfjs-node-gpu loaded but TensorFlow found no usable GPU and runs on the CPU (CUDA 11.2 / cuDNN 8.1 libraries missing from LD_LIBRARY_PATH, or an unsupported GPU)'
+          : 'tfjs-node-gpu loaded but cannot report its device; assuming CPU',
+      );
+  }
+  if (name === 'wasm') {
+    const wasm = (await import(
+      '@tensorflow/tfjs-backend-wasm'
+    )) as typeof import('@tensorflow/tfjs-backend-wasm');
+    report.threads = wasm.getThreadsCount();
+    report.simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+    if (!report.simd) notes.push('wasm runs without SIMD (about 1.5x slower)');
+    notes.push(...(await installWasmKernelsIfAvailable()));
+  }
+  if (name === 'cpu') notes.push(...(await installCpuKernelsIfAvailable()));
+  return report;
+}
+
+/**
+ * Loads and activates a tfjs backend. `auto` tries `tensorflow-gpu`, `tensorflow`, `wasm`, `cpu` in
+ * that order, each by dynamic import only when tried, and keeps the first that loads; the skipped
+ * ones are listed in `notes`. An explicitly requested backend that cannot load is a `backend`
+ * {@link ProcptError} saying what to install. The report says what really runs — including
+ * tfjs-node-gpu silently computing on the CPU.
+ */
+export async function selectBackend(
+  preference: BackendPreference = 'auto',
+  options: SelectOptions = {},
+): Promise<BackendReport> {
+  if (preference !== 'auto') {
+    if (!(preference in SPECS)) {
+      throw new ProcptError('usage', `unknown backend ${JSON.stringify(preference)}`, {
+        hint: `use one of auto, ${BACKEND_ORDER.join(', ')}`,
+      });
+    }
+    await activate(preference, options);
+    return describe(preference, preference, []);
+  }
+  const notes: string[] = [];
+  for (const name of BACKEND_ORDER) {
+    if (!isInstalled(SPECS[name].pkg)) {
+      notes.push(`${name}: skipped, ${SPECS[name].pkg} not installed`);
+      continue;
+    }
+    try {
+      await activate(name, options);
+      return describe(name, 'auto', notes);
+    } catch (error) {
+      notes.push(`${name}: ${error instanceof ProcptError ? error.message : firstLine(error)}`);
+    }
+  }
+  throw new ProcptError('backend', `no tfjs backend could be loaded: ${notes.join('; ')}`, {
+    hint: 'reinstall @procpt/trainer-gpu (it bundles the wasm and cpu backends)',
+  });
+}
+
+/**
+ * Lists every backend with whether it works here. With `probe` (default) installed packages are
+ * actually loaded, so a broken native install shows as `broken` with its error.
+ */
+export async function listBackends(options: { probe?: boolean } = {}): Promise<BackendAvailability[]> {
+  const probe = options.probe ?? true;
+  const rows: BackendAvailability[] = [];
+  for (const name of BACKEND_ORDER) {
+    const spec = SPECS[name];
+    if (!isInstalled(spec.pkg)) {
+      rows.push({ name, package: spec.pkg, status: 'missing', reason: 'not installed', needs: spec.needs });
+      continue;
+    }
+    if (!probe) {
+      rows.push({ name, package: spec.pkg, status: 'available', needs: spec.needs });
+      continue;
+    }
+    try {
+      await spec.load({});
+      if (!tf.findBackendFactory(spec.tfName)) throw new Error(`no '${spec.tfName}' backend registered`);
+      rows.push({ name, package: spec.pkg, status: 'available', needs: spec.needs });
+    } catch (error) {
+      rows.push({ name, package: spec.pkg, status: 'broken', reason: firstLine(error), needs: spec.needs });
+    }
+  }
+  return rows;
+}
