@@ -1,0 +1,225 @@
+import { createHash } from 'node:crypto';
+import { access, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ProcptError, writeDirAtomic, writeFileAtomic, writeJsonAtomic } from '@procpt/core';
+import type * as tf from '@tensorflow/tfjs-core';
+import { fromHfConfig, type GptConfig, toHfConfig, validateConfig } from './config.js';
+import { Gpt } from './gpt.js';
+import { canonicalName, parameterSpecs } from './names.js';
+import { decodeSafetensors, encodeSafetensors, type RawTensor } from './safetensors.js';
+
+/** procpt's own checkpoint metadata (`procpt.json` → `meta`). */
+export interface CheckpointMeta {
+  /** Training step the weights belong to. */
+  step?: number;
+  /** Description of the data the model was trained on (a DataSpec). */
+  data?: unknown;
+  /** Tokenizer JSON (`Tokenizer.toJSON()`). */
+  tokenizer?: unknown;
+  [k: string]: unknown;
+}
+
+/** Options of {@link saveCheckpoint}. */
+export interface SaveOptions {
+  /** File name of the extra tensors (default `optimizer.safetensors`). */
+  extraFile?: string;
+}
+
+/** File names inside a checkpoint directory. */
+export const CHECKPOINT_FILES = {
+  weights: 'model.safetensors',
+  config: 'config.json',
+  procpt: 'procpt.json',
+  extra: 'optimizer.safetensors',
+} as const;
+
+const FORMAT = 'procpt-checkpoint';
+
+interface ProcptJson {
+  format: typeof FORMAT;
+  version: 1;
+  config: GptConfig;
+  meta: CheckpointMeta;
+  files: Record<string, { bytes: number; sha256: string }>;
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+async function toRaw(tensor: tf.Tensor): Promise<RawTensor> {
+  const data = await tensor.data();
+  if (data instanceof Float32Array) return { dtype: 'F32', shape: tensor.shape, data };
+  if (data instanceof Int32Array) return { dtype: 'I32', shape: tensor.shape, data };
+  if (data instanceof Uint8Array) return { dtype: 'U8', shape: tensor.shape, data };
+  throw new ProcptError('usage', `cannot store a ${tensor.dtype} tensor in a checkpoint`);
+}
+
+/**
+ * Saves a model as a directory, atomically (temp dir + rename): `model.safetensors` (HF names,
+ * F32, `__metadata__.format = "pt"` so HF `from_pretrained` accepts it), `config.json` (HF
+ * `GPT2Config`), optionally `optimizer.safetensors` with `extraTensors` (e.g. AdamW moments), and
+ * `procpt.json` with the config, `meta` and the sha256 of every other file.
+ */
+export async function saveCheckpoint(
+  dir: string,
+  model: Gpt,
+  meta: CheckpointMeta = {},
+  extraTensors?: Record<string, tf.Tensor>,
+  options: SaveOptions = {},
+): Promise<void> {
+  const weights: Record<string, RawTensor> = {};
+  for (const [name, v] of model.params) weights[name] = await toRaw(v);
+  const files = new Map<string, Uint8Array>();
+  files.set(CHECKPOINT_FILES.weights, encodeSafetensors(weights, { format: 'pt' }));
+  files.set(
+    CHECKPOINT_FILES.config,
+    new TextEncoder().encode(`${JSON.stringify(toHfConfig(model.config), null, 2)}\n`),
+  );
+  if (extraTensors && Object.keys(extraTensors).length > 0) {
+    const extra: Record<string, RawTensor> = {};
+    for (const [name, t] of Object.entries(extraTensors)) extra[name] = await toRaw(t);
+    files.set(options.extraFile ?? CHECKPOINT_FILES.extra, encodeSafetensors(extra, { format: 'procpt' }));
+  }
+  const manifest: ProcptJson = {
+    format: FORMAT,
+    version: 1,
+    config: model.config,
+    meta,
+    files: Object.fromEntries(
+      [...files].map(([name, bytes]) => [name, { bytes: bytes.length, sha256: sha256(bytes) }]),
+    ),
+  };
+  await writeDirAtomic(dir, async (tmp) => {
+    for (const [name, bytes] of files) await writeFileAtomic(join(tmp, name), bytes);
+    await writeJsonAtomic(join(tmp, CHECKPOINT_FILES.procpt), manifest);
+  });
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function readBytes(path: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw new ProcptError('io', `cannot read ${path}: ${(error as Error).message}`, {
+      hint: 'is this a checkpoint directory (model.safetensors + config.json)?',
+      cause: error,
+    });
+  }
+}
+
+async function readJson(path: string): Promise<unknown> {
+  const text = new TextDecoder().decode(await readBytes(path));
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ProcptError('corrupt', `${path} is not valid JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+/** Reads `procpt.json` if present (undefined for a plain HF checkpoint). */
+async function readManifest(dir: string): Promise<ProcptJson | undefined> {
+  const path = join(dir, CHECKPOINT_FILES.procpt);
+  if (!(await exists(path))) return undefined;
+  const json = (await readJson(path)) as Partial<ProcptJson>;
+  if (json.format !== FORMAT || json.version !== 1 || typeof json.files !== 'object') {
+    throw new ProcptError('corrupt', `${path}: not a version-1 procpt checkpoint manifest`);
+  }
+  return json as ProcptJson;
+}
+
+function verify(manifest: ProcptJson | undefined, dir: string, name: string, bytes: Uint8Array): void {
+  const entry = manifest?.files[name];
+  if (!entry) return;
+  if (entry.bytes !== bytes.length || entry.sha256 !== sha256(bytes)) {
+    throw new ProcptError(
+      'corrupt',
+      `${join(dir, name)} does not match its checksum in procpt.json (${bytes.length} bytes, expected ${entry.bytes})`,
+      { hint: 'the file was truncated or modified after saving' },
+    );
+  }
+}
+
+/** Reads and checks the config of a checkpoint directory (procpt or HF GPT-2). */
+export async function readCheckpointConfig(dir: string): Promise<GptConfig> {
+  const path = join(dir, CHECKPOINT_FILES.config);
+  const bytes = await readBytes(path);
+  verify(await readManifest(dir), dir, CHECKPOINT_FILES.config, bytes);
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (error) {
+    throw new ProcptError('corrupt', `${path} is not valid JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  return fromHfConfig(json, path);
+}
+
+/**
+ * Loads a checkpoint directory written by {@link saveCheckpoint} or by HF `save_pretrained` for
+ * GPT-2 (`model.safetensors` with or without the `transformer.` prefix; `attn.bias` /
+ * `attn.masked_bias` buffers are ignored; an `lm_head.weight` in a tied model is ignored). Verifies
+ * checksums, shapes and completeness, naming the tensor and file on failure.
+ */
+export async function loadCheckpoint(dir: string): Promise<{ model: Gpt; meta: CheckpointMeta }> {
+  const manifest = await readManifest(dir);
+  const config = await readCheckpointConfig(dir);
+  if (manifest) validateConfig(manifest.config);
+  const path = join(dir, CHECKPOINT_FILES.weights);
+  const bytes = await readBytes(path);
+  verify(manifest, dir, CHECKPOINT_FILES.weights, bytes);
+  const { tensors } = decodeSafetensors(bytes, path);
+  const expected = new Map(parameterSpecs(config).map((s) => [s.name, s.shape]));
+  const weights = new Map<string, Float32Array>();
+  const problems: string[] = [];
+  for (const [stored, raw] of tensors) {
+    const name = canonicalName(stored);
+    if (name === undefined) continue;
+    const shape = expected.get(name);
+    if (!shape) {
+      if (name === 'lm_head.weight' && config.tied) continue; // tied head saved explicitly
+      problems.push(`unexpected tensor ${stored}`);
+      continue;
+    }
+    if (shape.length !== raw.shape.length || shape.some((d, i) => d !== raw.shape[i])) {
+      problems.push(`tensor ${stored} has shape [${raw.shape}], config.json implies [${shape}]`);
+      continue;
+    }
+    if (!(raw.data instanceof Float32Array)) {
+      problems.push(`tensor ${stored} has integer dtype ${raw.dtype}`);
+      continue;
+    }
+    weights.set(name, raw.data);
+  }
+  for (const name of expected.keys()) if (!weights.has(name)) problems.push(`missing tensor ${name}`);
+  if (problems.length > 0) {
+    throw new ProcptError('corrupt', `${path}: ${problems.join('; ')}`, {
+      hint: 'the weights do not match config.json',
+    });
+  }
+  return { model: Gpt.fromWeights(config, weights, path), meta: manifest?.meta ?? {} };
+}
+
+/**
+ * Reads the extra tensors saved with a checkpoint (default `optimizer.safetensors`) as raw typed
+ * arrays (no tfjs tensors are created), or `undefined` when the file is absent.
+ */
+export async function loadCheckpointExtras(
+  dir: string,
+  file: string = CHECKPOINT_FILES.extra,
+): Promise<Map<string, RawTensor> | undefined> {
+  const path = join(dir, file);
+  if (!(await exists(path))) return undefined;
+  const bytes = await readBytes(path);
+  verify(await readManifest(dir), dir, file, bytes);
+  return decodeSafetensors(bytes, path).tensors;
+}

@@ -1,0 +1,113 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Default budget of logits materialised at once (elements): 4M floats = 16 MiB per chunk. */
+export const DEFAULT_LOGIT_BUDGET = 1 << 22;
+
+/** Rows per chunk so that one chunk's logits stay within the budget. */
+export function chunkRowsFor(vocabSize: number, budget = DEFAULT_LOGIT_BUDGET): number {
+  return Math.max(1, Math.floor(budget / vocabSize));
+}
+
+function chunks(n: number, rows: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let s = 0; s < n; s += rows) out.push([s, Math.min(rows, n - s)]);
+  return out;
+}
+
+/**
+ * Σ_i w_i · CE(h_i · Wᵀ, t_i): the weighted sum of next-token cross-entropies, fused with the output
+ * head and computed `chunkRows` rows at a time. The backward pass recomputes each chunk's logits, so
+ * no [N, V] tensor is ever held (the V = 50,257 GPT-2 vocabulary fits the 4 GiB wasm heap).
+ *
+ * @param h hidden states [N, d] (differentiable)
+ * @param w head weight [V, d] (`wte` when tied, `lm_head.weight` otherwise; differentiable)
+ * @param targets int32 [N]
+ * @param weights float32 [N] (0 = not scored)
+ */
+export function fusedHeadLossSum(
+  h: tf.Tensor2D,
+  w: tf.Tensor2D,
+  targets: tf.Tensor1D,
+  weights: tf.Tensor1D,
+  chunkRows: number,
+): tf.Scalar {
+  const n = h.shape[0];
+  const [vocab, d] = w.shape;
+  const parts = chunks(n, chunkRows);
+  const fn = tf.customGrad(((hIn: tf.Tensor, wIn: tf.Tensor, save: tf.GradSaveFunc) => {
+    const hh = hIn as tf.Tensor2D;
+    const ww = wIn as tf.Tensor2D;
+    save([hh, ww]);
+    const sums = parts.map(([s, c]) =>
+      tf.tidy(() => {
+        const hc = tf.slice(hh, [s, 0], [c, d]);
+        const tc = tf.slice(targets, [s], [c]);
+        const wc = tf.slice(weights, [s], [c]);
+        const logits = tf.matMul(hc, ww, false, true);
+        const lse = tf.logSumExp(logits, 1);
+        // target logit as a row dot product: O(c·d) instead of a [c, V] one-hot
+        const targetLogit = tf.sum(tf.mul(hc, tf.gather(ww, tc)), 1);
+        return tf.sum(tf.mul(tf.sub(lse, targetLogit), wc));
+      }),
+    );
+    const value = sums.length === 1 ? sums[0]! : tf.addN(sums);
+    if (sums.length > 1) tf.dispose(sums);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [hs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
+        const dys = dy as tf.Scalar;
+        const dhParts: tf.Tensor[] = [];
+        let dw: tf.Tensor = tf.zeros([vocab, d]);
+        for (const [s, c] of parts) {
+          const [dhc, dwc] = tf.tidy(() => {
+            const hc = tf.slice(hs, [s, 0], [c, d]);
+            const tc = tf.slice(targets, [s], [c]);
+            const scale = tf.reshape(tf.mul(tf.slice(weights, [s], [c]), dys), [c, 1]);
+            const logits = tf.matMul(hc, ws, false, true);
+            const probs = tf.softmax(logits);
+            const g = tf.mul(tf.sub(probs, tf.oneHot(tc, vocab, 1, 0, 'float32')), scale);
+            return [tf.matMul(g, ws), tf.matMul(g, hc, true, false)];
+          });
+          dhParts.push(dhc);
+          const next = tf.add(dw, dwc);
+          tf.dispose([dw, dwc]);
+          dw = next;
+        }
+        const dh = dhParts.length === 1 ? dhParts[0]! : tf.concat(dhParts, 0);
+        if (dhParts.length > 1) tf.dispose(dhParts);
+        return [dh, dw];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return fn(h, w) as tf.Scalar;
+}
+
+/**
+ * Forward-only statistics of the head: Σ w·CE, Σ w, and Σ w·[argmax = target], chunked like
+ * {@link fusedHeadLossSum}. Returns three scalars (caller disposes).
+ */
+export function headEvalSums(
+  h: tf.Tensor2D,
+  w: tf.Tensor2D,
+  targets: tf.Tensor1D,
+  weights: tf.Tensor1D,
+  chunkRows: number,
+): [tf.Scalar, tf.Scalar, tf.Scalar] {
+  return tf.tidy(() => {
+    const d = w.shape[1];
+    let lossSum: tf.Scalar = tf.scalar(0);
+    let correct: tf.Scalar = tf.scalar(0);
+    for (const [s, c] of chunks(h.shape[0], chunkRows)) {
+      const hc = tf.slice(h, [s, 0], [c, d]);
+      const tc = tf.slice(targets, [s], [c]);
+      const wc = tf.slice(weights, [s], [c]);
+      const logits = tf.matMul(hc, w, false, true);
+      const targetLogit = tf.sum(tf.mul(hc, tf.gather(w, tc)), 1);
+      lossSum = tf.add(lossSum, tf.sum(tf.mul(tf.sub(tf.logSumExp(logits, 1), targetLogit), wc)));
+      const hit = tf.cast(tf.equal(tf.argMax(logits, 1), tc), 'float32');
+      correct = tf.add(correct, tf.sum(tf.mul(hit, wc)));
+    }
+    return [lossSum, tf.sum(weights), correct];
+  });
+}
