@@ -28,7 +28,13 @@ export type { RandomSource } from './rng.js';
 export { validationLoss } from './semantic.js';
 export type { EvaluateModel, ValidationLoss, ValidationLossOptions } from './semantic.js';
 export { mathAccuracy, packProblems } from './dmmath.js';
-export type { MathAccuracy, MathAccuracyOptions, MathProblem, PlacedProblem, ProblemAccuracy } from './dmmath.js';
+export type {
+  MathAccuracy,
+  MathAccuracyOptions,
+  MathProblem,
+  PlacedProblem,
+  ProblemAccuracy,
+} from './dmmath.js';
 export { tokensToLoss, tokensToTarget } from './efficiency.js';
 export type { CurvePoint, DataEfficiency } from './efficiency.js';
 export {
@@ -40,3 +46,29 @@ export {
   summarize,
 } from './stats.js';
 export type { BootstrapOptions, PairedDifference, SeedSummary, SeedValue } from './stats.js';
+export {
+  METRICS_FILE,
+  RUN_SUMMARY_FILE,
+  parseMetricsJsonl,
+  parseRunSummary,
+  readRunDir,
+} from './run-summary.js';
+export type { RunCurvePoint, RunSummary } from './run-summary.js';
+export {
+  assemblyTable,
+  buildTable,
+  configLabel,
+  csvField,
+  isBaseline,
+  proceduralTypeTable,
+  tableToCsv,
+  tableToMarkdown,
+  transferTable,
+} from './tables.js';
+export type { Table, TableCell, TableOptions } from './tables.js';
+export { dataEfficiencyTable, dataEfficiencyToCsv, dataEfficiencyToMarkdown } from './data-efficiency.js';
+export type { DataEfficiencyRow } from './data-efficiency.js';
+export { barChartSvg, dataEfficiencySvg, learningCurvesSvg, renderSvg, tableBars } from './plots.js';
+export type { BarDatum, CurveSeries, PlotLabels } from './plots.js';
+export { aggregateRunDirs, aggregateRuns } from './aggregate.js';
+export type { AggregateOptions, AggregateReport } from './aggregate.js';
