@@ -157,7 +157,9 @@ export function decodeSafetensors(
 }
 
 function convert(src: Uint8Array, dtype: SafetensorsDtype, count: number): RawTensor['data'] {
-  const copy = src.slice(); // aligned, owned buffer
+  // an aligned, owned copy (Buffer#slice would be a view into Node's pooled buffer)
+  const copy = new Uint8Array(src.length);
+  copy.set(src);
   const dv = new DataView(copy.buffer);
   switch (dtype) {
     case 'F32':
