@@ -61,8 +61,10 @@ export class AdamW {
     this.decayed = new Set(trained.filter((n) => options.weightDecay !== 0 && decays(n, options.noDecay)));
     for (const name of trained) {
       const p = params.get(name)!;
-      this.m.set(name, tf.variable(tf.zerosLike(p), false));
-      this.v.set(name, tf.variable(tf.zerosLike(p), false));
+      const zeros = tf.zerosLike(p);
+      this.m.set(name, tf.variable(zeros, false));
+      this.v.set(name, tf.variable(zeros, false));
+      zeros.dispose(); // each variable holds its own reference to the data
     }
   }
 

@@ -1,28 +1,16 @@
-import * as tf from '@tensorflow/tfjs-core';
+import { installCpuKernels, installWasmKernels } from '@procpt/model';
 
 /**
- * Installs @procpt/model's kernel patches for the active backend (wasm: `UnsortedSegmentSum` +
- * fast transposed `BatchMatMul`; cpu: linear-time `UnsortedSegmentSum`). Returns notes for the
- * backend report. Looked up by name so the trainer keeps working with a model build that lacks them.
+ * Installs @procpt/model's wasm kernel patches (`UnsortedSegmentSum`, the embedding gradient that
+ * tfjs-backend-wasm lacks, and the fast transposed `BatchMatMul`). Returns notes for the report.
  */
 export async function installWasmKernelsIfAvailable(): Promise<string[]> {
-  return installKernels('installWasmKernels', 'wasm');
+  installWasmKernels();
+  return ['wasm: @procpt/model kernels installed (UnsortedSegmentSum, XNNPACK path for transposed matmuls)'];
 }
 
-/** Same as {@link installWasmKernelsIfAvailable} for the cpu backend. */
+/** Installs @procpt/model's linear-time `UnsortedSegmentSum` for the cpu backend. */
 export async function installCpuKernelsIfAvailable(): Promise<string[]> {
-  return installKernels('installCpuKernels', 'cpu');
-}
-
-async function installKernels(exportName: string, backend: string): Promise<string[]> {
-  const model = (await import('@procpt/model')) as Record<string, unknown>;
-  const install = model[exportName];
-  if (typeof install !== 'function') {
-    const missing = backend === 'wasm' && !tf.getKernel('UnsortedSegmentSum', 'wasm');
-    return [
-      `@procpt/model has no ${exportName}(); ${backend} runs stock tfjs kernels${missing ? ' (no UnsortedSegmentSum: embedding gradients will fail)' : ''}`,
-    ];
-  }
-  (install as () => void)();
-  return [`${backend}: @procpt/model kernel patches installed (${exportName})`];
+  installCpuKernels();
+  return ['cpu: @procpt/model linear-time UnsortedSegmentSum installed'];
 }

@@ -1,0 +1,372 @@
+import { join } from 'node:path';
+import type { Batch, CursorBatch, DataCursor, DataSource } from '@procpt/core';
+import { ProcptError, Progress } from '@procpt/core';
+import { type CheckpointMeta, flopsPerToken, type Gpt } from '@procpt/model';
+import * as tf from '@tensorflow/tfjs-core';
+import { AdamW, type AdamWOptions } from './adamw.js';
+import { checkpointName, pruneCheckpoints, saveTrainCheckpoint, type TrainState } from './checkpoints.js';
+import { type EvalMetrics, MetricsLog, memorySnapshot, mfu, type StepMetrics } from './metrics.js';
+import { learningRate, type ScheduleConfig } from './schedule.js';
+import { dropoutSeed, rngState } from './seeds.js';
+import { computeGradients } from './step.js';
+
+/** Evaluation every `every` steps on the first `batches` batches of `source`. */
+export interface EvalOptions {
+  source: DataSource;
+  every: number;
+  batches: number;
+  /** Stop after this many evaluations without improvement (0 = never). */
+  patience: number;
+  /** What "improvement" means: higher masked accuracy or lower loss. */
+  metric: 'accuracy' | 'loss';
+}
+
+/** Everything the training loop needs. Plain objects: build them from a RunConfig or directly. */
+export interface TrainerOptions {
+  model: Gpt;
+  data: DataSource;
+  batchSize: number;
+  /** Tokens per row (the model sees `length - 1` inputs). */
+  length: number;
+  /** Micro-batches per optimizer step. */
+  accumulation: number;
+  /** Total optimizer steps. */
+  steps: number;
+  /** Names of the parameters to train (others stay frozen). */
+  trainable: readonly string[];
+  optimizer: AdamWOptions & { lr: number; gradClip: number | null };
+  schedule: ScheduleConfig;
+  /** Run seed (dropout masks). */
+  seed: number;
+  /** Dropout during training (only has an effect when the model's dropout > 0). */
+  dropout?: boolean;
+  eval?: EvalOptions;
+  /** Where to write checkpoints (`<dir>/step-XXXXXXXX`), how often, how many to keep. */
+  checkpoints?: { dir: string; every: number; keep: number; meta?: CheckpointMeta };
+  /** JSONL metrics file. */
+  metricsPath?: string;
+  /** Peak FLOP/s of the device for MFU (null: MFU not reported). */
+  peakFlops?: number | null;
+  /** Progress display (false: none). */
+  progress?: boolean | { stream?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number } };
+  /** Debug mode: a tensor leak is an error instead of a warning. */
+  debug?: boolean;
+  /** Aborting (e.g. on SIGINT) saves a checkpoint after the current step and throws `interrupted`. */
+  signal?: AbortSignal;
+  /** Called after each step with its metrics. */
+  onStep?: (metrics: StepMetrics) => void;
+  /** Called for warnings (default: stderr). */
+  onWarn?: (message: string) => void;
+}
+
+/** What to resume from: the saved state and AdamW moments. */
+export interface ResumeState {
+  state: TrainState;
+  moments: Readonly<Record<string, tf.Tensor>>;
+}
+
+/** How a run ended. */
+export interface TrainResult {
+  state: TrainState;
+  reason: 'completed' | 'early-stopped';
+  lastCheckpoint: string | undefined;
+  lastEval: EvalMetrics | undefined;
+}
+
+function freshState(seed: number): TrainState {
+  return {
+    step: 0,
+    optimizerStep: 0,
+    lr: 0,
+    rng: rngState(seed),
+    cursor: null,
+    tokens: 0,
+    bestEval: null,
+    evalsWithoutImprovement: 0,
+  };
+}
+
+/**
+ * The training loop: AdamW with decoupled weight decay, global-norm clipping, gradient
+ * accumulation, LR schedule, masked losses, frozen parameters, evaluation with early stopping,
+ * atomic keep-last-K checkpoints that resume bit for bit, JSONL metrics, progress, NaN and
+ * tensor-leak guards.
+ */
+export class Trainer {
+  readonly optimizer: AdamW;
+  private state: TrainState;
+  private readonly log: MetricsLog | undefined;
+  private evalCache: Batch[] | undefined;
+  private lastCheckpoint: string | undefined;
+  private leakBaseline: number | undefined;
+  private leakWarned = false;
+
+  constructor(
+    private readonly options: TrainerOptions,
+    resume?: ResumeState,
+  ) {
+    validateOptions(options);
+    this.optimizer = new AdamW(options.model.params, options.trainable, options.optimizer);
+    this.state = resume ? { ...resume.state } : freshState(options.seed);
+    if (resume) this.optimizer.loadState(resume.moments, resume.state.optimizerStep);
+    this.log = options.metricsPath ? new MetricsLog(options.metricsPath) : undefined;
+  }
+
+  /** The current train state (a copy). */
+  get trainState(): TrainState {
+    return { ...this.state };
+  }
+
+  /** Runs until `steps`, early stopping, NaN (throws `numeric`) or abort (throws `interrupted`). */
+  async run(): Promise<TrainResult> {
+    const o = this.options;
+    if (this.log && this.state.step > 0) await this.log.truncateAfter(this.state.step);
+    const stepTokens = o.batchSize * o.length * o.accumulation;
+    const flops = flopsPerToken(o.model.config, o.length - 1);
+    const progress =
+      o.progress === false
+        ? undefined
+        : new Progress({
+            unit: 'steps',
+            total: o.steps,
+            label: 'train',
+            ...(typeof o.progress === 'object' && o.progress.stream ? { stream: o.progress.stream } : {}),
+          });
+    progress?.update(this.state.step);
+    const iterator = o.data
+      .batches({
+        batch: o.batchSize,
+        length: o.length,
+        ...(this.state.cursor ? { cursor: this.state.cursor } : {}),
+      })
+      [Symbol.asyncIterator]();
+    let reason: TrainResult['reason'] = 'completed';
+    let lastEval: EvalMetrics | undefined;
+    try {
+      while (this.state.step < o.steps) {
+        const micro = await this.nextBatches(iterator);
+        const t0 = performance.now();
+        const { loss, gradNorm, lr, scored } = this.step(micro.batches);
+        const ms = performance.now() - t0;
+        if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+          throw new ProcptError(
+            'numeric',
+            `training diverged at step ${this.state.step + 1}: loss ${loss}, gradient norm ${gradNorm}; the update was not applied`,
+            {
+              hint: `the last good checkpoint is ${this.lastCheckpoint ?? '(none written yet)'}; lower the learning rate or enable gradClip`,
+            },
+          );
+        }
+        this.state = {
+          ...this.state,
+          step: this.state.step + 1,
+          optimizerStep: this.optimizer.t,
+          lr,
+          cursor: micro.cursor,
+          tokens: this.state.tokens + stepTokens,
+        };
+        const tokensPerSecond = (stepTokens * 1000) / ms;
+        const metrics: StepMetrics = {
+          kind: 'train',
+          step: this.state.step,
+          loss,
+          lr,
+          gradNorm,
+          stepTokens,
+          tokens: this.state.tokens,
+          scoredTargets: scored,
+          msPerStep: Number(ms.toFixed(2)),
+          tokensPerSecond: Math.round(tokensPerSecond),
+          mfu: mfu(flops, tokensPerSecond, o.peakFlops ?? null),
+          memory: memorySnapshot(),
+          time: new Date().toISOString(),
+        };
+        await this.log?.append(metrics);
+        o.onStep?.(metrics);
+        progress?.update(this.state.step, `loss ${loss.toFixed(4)}  lr ${lr.toExponential(2)}`);
+        this.checkLeaks();
+
+        const done = this.state.step >= o.steps;
+        if (o.eval && (this.state.step % o.eval.every === 0 || done)) {
+          lastEval = await this.evaluate();
+          if (this.noteEval(lastEval)) reason = 'early-stopped';
+        }
+        const aborted = o.signal?.aborted === true;
+        const stopping = done || reason === 'early-stopped' || aborted;
+        if (o.checkpoints && (stopping || this.state.step % o.checkpoints.every === 0))
+          await this.checkpoint();
+        if (aborted) {
+          throw new ProcptError('interrupted', `training interrupted at step ${this.state.step}`, {
+            hint: this.lastCheckpoint
+              ? `resume from ${this.lastCheckpoint}`
+              : 'no checkpoint directory configured',
+          });
+        }
+        if (reason === 'early-stopped') break;
+      }
+    } finally {
+      await iterator.return?.();
+      progress?.stop();
+    }
+    return { state: this.trainState, reason, lastCheckpoint: this.lastCheckpoint, lastEval };
+  }
+
+  /** Frees the optimizer state (the model belongs to the caller). */
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+
+  private async nextBatches(
+    iterator: AsyncIterator<CursorBatch>,
+  ): Promise<{ batches: CursorBatch[]; cursor: DataCursor }> {
+    const batches: CursorBatch[] = [];
+    for (let i = 0; i < this.options.accumulation; i++) {
+      const next = await iterator.next();
+      if (next.done) {
+        throw new ProcptError('data', `the training data ran out at step ${this.state.step + 1}`, {
+          hint: 'use an endless source (procgen) or fewer steps',
+        });
+      }
+      const b = next.value;
+      if (b.batch !== this.options.batchSize || b.length !== this.options.length) {
+        throw new ProcptError(
+          'data',
+          `data source returned a [${b.batch}, ${b.length}] batch, expected [${this.options.batchSize}, ${this.options.length}]`,
+        );
+      }
+      batches.push(b);
+    }
+    return { batches, cursor: batches.at(-1)!.cursor };
+  }
+
+  /** One optimizer step; the update is applied only when loss and gradient norm are finite. */
+  private step(micro: readonly Batch[]): { loss: number; gradNorm: number; lr: number; scored: number } {
+    const o = this.options;
+    const lr = learningRate(o.optimizer.lr, o.schedule, this.state.step);
+    const seeds = micro.map((_, i) => dropoutSeed(o.seed, this.state.step, i));
+    const g = computeGradients(o.model, micro, o.trainable, {
+      maxNorm: o.optimizer.gradClip,
+      dropoutSeeds: seeds,
+      training: o.dropout ?? true,
+    });
+    try {
+      const both = tf.tidy(() => tf.stack([g.loss, g.norm]));
+      const [loss, gradNorm] = Array.from(both.dataSync());
+      both.dispose();
+      if (Number.isFinite(loss) && Number.isFinite(gradNorm))
+        this.optimizer.applyGradients(g.grads, lr, g.scale);
+      return { loss: loss!, gradNorm: gradNorm!, lr, scored: g.scored };
+    } finally {
+      tf.dispose([...Object.values(g.grads), g.loss, g.norm, g.scale]);
+    }
+  }
+
+  /** Masked loss, accuracy and perplexity on the first `batches` batches of the eval source. */
+  async evaluate(): Promise<EvalMetrics> {
+    const e = this.options.eval;
+    if (!e) throw new ProcptError('usage', 'no eval source configured');
+    if (!this.evalCache) {
+      this.evalCache = [];
+      for await (const b of e.source.batches({
+        batch: this.options.batchSize,
+        length: this.options.length,
+      })) {
+        this.evalCache.push(b);
+        if (this.evalCache.length >= e.batches) break;
+      }
+    }
+    let lossSum = 0;
+    let count = 0;
+    let correct = 0;
+    for (const b of this.evalCache) {
+      const tokens = tf.tensor2d(b.tokens, [b.batch, b.length], 'int32');
+      const mask = tf.tensor2d(b.loss, [b.batch, b.length], 'int32');
+      try {
+        const r = await this.options.model.evaluate(tokens, mask);
+        lossSum += r.lossSum;
+        count += r.count;
+        correct += r.correct;
+      } finally {
+        tf.dispose([tokens, mask]);
+      }
+    }
+    const loss = count > 0 ? lossSum / count : Number.NaN;
+    const record: EvalMetrics = {
+      kind: 'eval',
+      step: this.state.step,
+      loss,
+      accuracy: count > 0 ? correct / count : 0,
+      perplexity: Math.exp(loss),
+      count,
+      time: new Date().toISOString(),
+    };
+    await this.log?.append(record);
+    return record;
+  }
+
+  /** Updates the early-stopping counters; true when patience is exhausted. */
+  private noteEval(r: EvalMetrics): boolean {
+    const e = this.options.eval!;
+    const value = e.metric === 'accuracy' ? r.accuracy : r.loss;
+    const better =
+      this.state.bestEval === null ||
+      (e.metric === 'accuracy' ? value > this.state.bestEval : value < this.state.bestEval);
+    this.state = better
+      ? { ...this.state, bestEval: value, evalsWithoutImprovement: 0 }
+      : { ...this.state, evalsWithoutImprovement: this.state.evalsWithoutImprovement + 1 };
+    return e.patience > 0 && this.state.evalsWithoutImprovement >= e.patience;
+  }
+
+  /** Writes `checkpoints/step-XXXXXXXX` atomically and prunes to keep-last-K. */
+  async checkpoint(): Promise<string> {
+    const c = this.options.checkpoints;
+    if (!c) throw new ProcptError('usage', 'no checkpoint directory configured');
+    const dir = join(c.dir, checkpointName(this.state.step));
+    await saveTrainCheckpoint(dir, this.options.model, this.optimizer, this.state, c.meta);
+    this.lastCheckpoint = dir;
+    await pruneCheckpoints(c.dir, c.keep);
+    return dir;
+  }
+
+  /** numTensors must stay flat from step to step (baseline: after the first step). */
+  private checkLeaks(): void {
+    const n = tf.memory().numTensors;
+    if (this.leakBaseline === undefined) {
+      this.leakBaseline = n;
+      return;
+    }
+    if (n <= this.leakBaseline) return;
+    const message = `tensor leak: ${n - this.leakBaseline} more live tensors after step ${this.state.step} than after the first step`;
+    if (this.options.debug)
+      throw new ProcptError('runtime', message, { hint: 'a bug in procpt; please report it' });
+    if (!this.leakWarned) (this.options.onWarn ?? ((m) => process.stderr.write(`warning: ${m}\n`)))(message);
+    this.leakWarned = true;
+    this.leakBaseline = n;
+  }
+}
+
+function validateOptions(o: TrainerOptions): void {
+  const positive = (name: string, v: number) => {
+    if (!Number.isInteger(v) || v < 1)
+      throw new ProcptError('config', `${name} must be a positive integer, got ${v}`);
+  };
+  positive('batchSize', o.batchSize);
+  positive('accumulation', o.accumulation);
+  positive('steps', o.steps);
+  if (!Number.isInteger(o.length) || o.length < 2) {
+    throw new ProcptError('config', `length must be an integer >= 2, got ${o.length}`);
+  }
+  if (o.length - 1 > o.model.config.nPositions) {
+    throw new ProcptError(
+      'config',
+      `length ${o.length} needs nPositions >= ${o.length - 1}, the model has ${o.model.config.nPositions}`,
+    );
+  }
+  if (o.trainable.length === 0)
+    throw new ProcptError('config', 'trainable selects no parameter: nothing to train');
+  if (o.eval) positive('eval.every', o.eval.every);
+  if (o.checkpoints) {
+    positive('checkpoint.every', o.checkpoints.every);
+    positive('checkpoint.keep', o.checkpoints.keep);
+  }
+}
