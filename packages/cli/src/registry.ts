@@ -1,7 +1,9 @@
+import { evalCommands } from './commands/eval.js';
+import { modelCommands } from './commands/model.js';
 import type { CommandModule } from './program.js';
 
 /**
  * Every package's commands, in `--help` order. Each module lives in `commands/<package>.ts` and
  * calls only that package's public API.
  */
-export const commandModules: CommandModule[] = [];
+export const commandModules: CommandModule[] = [modelCommands, evalCommands];
