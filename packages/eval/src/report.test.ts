@@ -126,7 +126,19 @@ describe('run summaries', () => {
       { step: 1, metrics: { loss: 2.5, lr: 0.001 } },
       { step: 2, tokens: 64, metrics: { accuracy: 0.5 } },
     ]);
-    expect(() => parseMetricsJsonl('{"step":1}\n{"step":2,"lo')).toThrow(/metrics.jsonl:2: not valid JSON/);
+    expect(() => parseMetricsJsonl('{"step":1}\n{"step":2,"lo\n{"step":3}\n')).toThrow(
+      /metrics.jsonl:2: not valid JSON/,
+    );
+    // A torn last line is dropped; trainer lines: only evals, tokens from the train line of that step.
+    const trainer = [
+      '{"kind":"train","step":1,"loss":9,"lr":0.1,"tokens":64}',
+      '{"kind":"train","step":2,"loss":8,"lr":0.1,"tokens":128}',
+      '{"kind":"eval","step":2,"loss":7.5,"accuracy":0.25,"perplexity":1808.04,"count":40,"time":"t"}',
+      '{"kind":"train","step":3,"lo',
+    ].join('\n');
+    expect(parseMetricsJsonl(trainer)).toEqual([
+      { step: 2, tokens: 128, metrics: { loss: 7.5, accuracy: 0.25, perplexity: 1808.04 } },
+    ]);
   });
 });
 

@@ -124,35 +124,48 @@ function parseCurvePoint(p: unknown, where: string): RunCurvePoint {
 }
 
 /**
- * Reads `metrics.jsonl`: one JSON object per line with a numeric `step`, an optional `tokens`, and numeric
- * metrics (either at top level or under `metrics`). Lines without evaluation metrics are kept as points
- * with whatever numbers they carry.
+ * Reads `metrics.jsonl`. Two line shapes are understood:
+ * - the trainer's (`@procpt/trainer-gpu`): `{"kind":"train","step","tokens",...}` and
+ *   `{"kind":"eval","step","loss","accuracy","perplexity",...}` — only eval lines become curve points, and
+ *   each takes `tokens` from the train line of the same (or the latest earlier) step;
+ * - plain lines without `kind`: a numeric `step`, optional `tokens`, and numeric metrics at top level or
+ *   under `metrics`.
+ * A torn last line (no final newline: the process was killed mid-write) is ignored; any other unreadable
+ * line is a `corrupt` error naming the line.
  */
 export function parseMetricsJsonl(text: string, where = METRICS_FILE): RunCurvePoint[] {
   const points: RunCurvePoint[] = [];
-  text.split('\n').forEach((line, i) => {
+  const lines = text.split('\n');
+  let lastTokens: number | undefined;
+  lines.forEach((line, i) => {
     if (line.trim() === '') return;
     let o: unknown;
     try {
       o = JSON.parse(line);
     } catch {
-      fail(`${where}:${i + 1}`, 'not valid JSON (truncated write?)');
+      if (i === lines.length - 1) return; // torn final write
+      fail(`${where}:${i + 1}`, 'not valid JSON');
     }
     if (typeof o !== 'object' || o === null || typeof (o as { step?: unknown }).step !== 'number') {
       fail(`${where}:${i + 1}`, 'each line needs a numeric "step"');
     }
     const rec = o as Record<string, unknown>;
+    if (typeof rec.tokens === 'number') lastTokens = rec.tokens;
+    if (rec.kind !== undefined && rec.kind !== 'eval') return;
     const metrics: Record<string, number> = {};
     const source = typeof rec.metrics === 'object' && rec.metrics !== null ? (rec.metrics as object) : rec;
     for (const [k, v] of Object.entries(source)) {
-      if (k !== 'step' && k !== 'tokens' && typeof v === 'number' && Number.isFinite(v)) metrics[k] = v;
+      if (!NON_METRICS.has(k) && typeof v === 'number' && Number.isFinite(v)) metrics[k] = v;
     }
     const point: RunCurvePoint = { step: rec.step as number, metrics };
-    if (typeof rec.tokens === 'number') point.tokens = rec.tokens;
+    const tokens = typeof rec.tokens === 'number' ? rec.tokens : lastTokens;
+    if (tokens !== undefined) point.tokens = tokens;
     points.push(point);
   });
   return points;
 }
+
+const NON_METRICS = new Set(['step', 'tokens', 'count', 'stepTokens', 'scoredTargets']);
 
 /** Reads a run directory: its `result.json`, with the curve from `metrics.jsonl` when the summary has none. */
 export async function readRunDir(dir: string): Promise<RunSummary> {
