@@ -112,8 +112,15 @@ export async function barChartSvg(
   bars: readonly BarDatum[],
   labels: Omit<PlotLabels, 'logY'> & { subtitle?: string },
 ): Promise<string> {
-  const x = { field: 'group', type: 'nominal' as const, title: labels.xLabel, axis: { labelAngle: 0 } };
-  const xOffset = { field: 'label', type: 'nominal' as const };
+  // sort: null keeps the table's order (tasks as in the paper, baseline first) instead of alphabetical.
+  const x = {
+    field: 'group',
+    type: 'nominal' as const,
+    title: labels.xLabel,
+    axis: { labelAngle: 0 },
+    sort: null,
+  };
+  const xOffset = { field: 'label', type: 'nominal' as const, sort: null };
   const spec = {
     ...BASE,
     title: {
@@ -130,7 +137,7 @@ export async function barChartSvg(
           x,
           xOffset,
           y: { field: 'value', type: 'quantitative', title: labels.yLabel },
-          color: { field: 'label', type: 'nominal', title: 'configuration' },
+          color: { field: 'label', type: 'nominal', title: 'configuration', sort: null },
         },
       },
       {
