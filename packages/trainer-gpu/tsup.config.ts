@@ -8,4 +8,7 @@ export default defineConfig({
   clean: true,
   target: 'es2022',
   platform: 'node',
+  // tfjs-core ships its gradient registrations only as extensionless ESM that Node cannot load;
+  // bundle them (they register into tfjs' global registry, shared with the CJS core build).
+  noExternal: [/^@tensorflow\/tfjs-core\/dist\/register_all_gradients/],
 });
