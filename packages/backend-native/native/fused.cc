@@ -1,0 +1,290 @@
+// Fused transformer kernels: causal attention (forward/backward), LayerNorm, bias+GELU, masked CE.
+#include <algorithm>
+#include <cfloat>
+#include <vector>
+
+#include "common.h"
+
+namespace procpt {
+
+// qkv: [B*T, 3*H*dh] (the c_attn output: q | k | v, head h at columns h*dh). out: [B*T, H*dh].
+// probs: [B, H, T, T] softmax probabilities (zeros above the diagonal), kept for the backward pass.
+void attention_fwd(const float* qkv, float* out, float* probs, int B, int T, int H, int dh, float scale) {
+  const int d = H * dh, ld = 3 * d;
+#pragma omp parallel
+  {
+    std::vector<float> kT((size_t)dh * T), vT((size_t)dh * T), s(T);
+#pragma omp for schedule(dynamic, 1)
+    for (long bh = 0; bh < (long)B * H; ++bh) {
+      const int b = (int)(bh / H), h = (int)(bh % H);
+      const float* base = qkv + (long)b * T * ld;
+      for (int j = 0; j < T; ++j)
+        for (int c = 0; c < dh; ++c) {
+          kT[(long)c * T + j] = base[(long)j * ld + d + h * dh + c];
+          vT[(long)c * T + j] = base[(long)j * ld + 2 * d + h * dh + c];
+        }
+      float* P = probs + bh * T * T;
+      for (int i = 0; i < T; ++i) {
+        const float* q = base + (long)i * ld + h * dh;
+        const int n = i + 1;
+        for (int j = 0; j < n; ++j) s[j] = 0.0f;
+        for (int c = 0; c < dh; ++c) {
+          const float qc = q[c] * scale;
+          const float* kr = kT.data() + (long)c * T;
+#pragma omp simd
+          for (int j = 0; j < n; ++j) s[j] += qc * kr[j];
+        }
+        float mx = -INFINITY;
+        for (int j = 0; j < n; ++j) mx = std::max(mx, s[j]);
+        float* pr = P + (long)i * T;
+        for (int j = 0; j < n; ++j) pr[j] = s[j] - mx;
+        vexp(pr, pr, n);
+        float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+        for (int j = 0; j < n; ++j) sum += pr[j];
+        const float inv = 1.0f / sum;
+        for (int j = 0; j < n; ++j) pr[j] *= inv;
+        for (int j = n; j < T; ++j) pr[j] = 0.0f;
+        float* o = out + ((long)b * T + i) * d + h * dh;
+        for (int c = 0; c < dh; ++c) {
+          const float* vr = vT.data() + (long)c * T;
+          float acc = 0.0f;
+#pragma omp simd reduction(+ : acc)
+          for (int j = 0; j < n; ++j) acc += pr[j] * vr[j];
+          o[c] = acc;
+        }
+      }
+    }
+  }
+}
+
+void attention_bwd(const float* dy, const float* qkv, const float* probs, float* dqkv, int B, int T, int H, int dh,
+                   float scale) {
+  const int d = H * dh, ld = 3 * d;
+#pragma omp parallel
+  {
+    std::vector<float> kT((size_t)dh * T), vT((size_t)dh * T), dkT((size_t)dh * T), dvT((size_t)dh * T), ds(T);
+#pragma omp for schedule(dynamic, 1)
+    for (long bh = 0; bh < (long)B * H; ++bh) {
+      const int b = (int)(bh / H), h = (int)(bh % H);
+      const float* base = qkv + (long)b * T * ld;
+      float* dbase = dqkv + (long)b * T * ld;
+      for (int j = 0; j < T; ++j)
+        for (int c = 0; c < dh; ++c) {
+          kT[(long)c * T + j] = base[(long)j * ld + d + h * dh + c];
+          vT[(long)c * T + j] = base[(long)j * ld + 2 * d + h * dh + c];
+        }
+      std::fill(dkT.begin(), dkT.end(), 0.0f);
+      std::fill(dvT.begin(), dvT.end(), 0.0f);
+      const float* P = probs + bh * T * T;
+      for (int i = 0; i < T; ++i) {
+        const int n = i + 1;
+        const float* pr = P + (long)i * T;
+        const float* g = dy + ((long)b * T + i) * d + h * dh;
+        const float* q = base + (long)i * ld + h * dh;
+        // dP[j] = dO_i . v_j ; dV[j] += P_ij dO_i
+        for (int j = 0; j < n; ++j) ds[j] = 0.0f;
+        for (int c = 0; c < dh; ++c) {
+          const float gc = g[c];
+          const float* vr = vT.data() + (long)c * T;
+          float* dvr = dvT.data() + (long)c * T;
+#pragma omp simd
+          for (int j = 0; j < n; ++j) {
+            ds[j] += gc * vr[j];
+            dvr[j] += gc * pr[j];
+          }
+        }
+        float dot = 0.0f;
+#pragma omp simd reduction(+ : dot)
+        for (int j = 0; j < n; ++j) dot += pr[j] * ds[j];
+#pragma omp simd
+        for (int j = 0; j < n; ++j) ds[j] = pr[j] * (ds[j] - dot) * scale;
+        // dQ_i = dS K ; dK[j] += dS_j q_i
+        float* dq = dbase + (long)i * ld + h * dh;
+        for (int c = 0; c < dh; ++c) {
+          const float* kr = kT.data() + (long)c * T;
+          float* dkr = dkT.data() + (long)c * T;
+          const float qc = q[c];
+          float acc = 0.0f;
+#pragma omp simd reduction(+ : acc)
+          for (int j = 0; j < n; ++j) {
+            acc += ds[j] * kr[j];
+            dkr[j] += ds[j] * qc;
+          }
+          dq[c] = acc;
+        }
+      }
+      for (int j = 0; j < T; ++j)
+        for (int c = 0; c < dh; ++c) {
+          dbase[(long)j * ld + d + h * dh + c] = dkT[(long)c * T + j];
+          dbase[(long)j * ld + 2 * d + h * dh + c] = dvT[(long)c * T + j];
+        }
+    }
+  }
+}
+
+void layernorm_fwd(const float* x, const float* g, const float* b, float* y, float* mean, float* rstd, long rows,
+                   int D, float eps) {
+#pragma omp parallel for schedule(static) if (rows * D > 16384)
+  for (long r = 0; r < rows; ++r) {
+    const float* xr = x + r * D;
+    float s = 0.0f;
+#pragma omp simd reduction(+ : s)
+    for (int j = 0; j < D; ++j) s += xr[j];
+    const float mu = s / D;
+    float v = 0.0f;
+#pragma omp simd reduction(+ : v)
+    for (int j = 0; j < D; ++j) v += (xr[j] - mu) * (xr[j] - mu);
+    const float rs = 1.0f / std::sqrt(v / D + eps);
+    mean[r] = mu;
+    rstd[r] = rs;
+    float* yr = y + r * D;
+#pragma omp simd
+    for (int j = 0; j < D; ++j) yr[j] = (xr[j] - mu) * rs * g[j] + b[j];
+  }
+}
+
+void layernorm_bwd(const float* dy, const float* x, const float* g, const float* mean, const float* rstd, float* dx,
+                   float* dg, float* db, long rows, int D) {
+  const int nt = rows * D > 16384 ? num_threads() : 1;
+  std::vector<float> pg((size_t)nt * D, 0.0f), pb((size_t)nt * D, 0.0f);
+#pragma omp parallel for num_threads(nt) schedule(static, 1) if (nt > 1)
+  for (int t = 0; t < nt; ++t) {
+    float* ag = pg.data() + (long)t * D;
+    float* ab = pb.data() + (long)t * D;
+    const long r0 = rows * t / nt, r1 = rows * (t + 1) / nt;
+    for (long r = r0; r < r1; ++r) {
+      const float* xr = x + r * D;
+      const float* gr = dy + r * D;
+      const float mu = mean[r], rs = rstd[r];
+      float s1 = 0.0f, s2 = 0.0f;
+#pragma omp simd reduction(+ : s1, s2)
+      for (int j = 0; j < D; ++j) {
+        const float xh = (xr[j] - mu) * rs;
+        const float gh = gr[j] * g[j];
+        s1 += gh;
+        s2 += gh * xh;
+        ag[j] += gr[j] * xh;
+        ab[j] += gr[j];
+      }
+      s1 /= D;
+      s2 /= D;
+      float* o = dx + r * D;
+#pragma omp simd
+      for (int j = 0; j < D; ++j) {
+        const float xh = (xr[j] - mu) * rs;
+        o[j] = rs * (gr[j] * g[j] - s1 - xh * s2);
+      }
+    }
+  }
+  for (int j = 0; j < D; ++j) {
+    float sg = 0.0f, sb = 0.0f;
+    for (int t = 0; t < nt; ++t) { sg += pg[(long)t * D + j]; sb += pb[(long)t * D + j]; }
+    dg[j] = sg;
+    db[j] = sb;
+  }
+}
+
+namespace {
+constexpr float kGeluC = 0.7978845608028654f;  // sqrt(2/pi)
+constexpr float kGeluA = 0.044715f;
+}  // namespace
+
+void bias_gelu_fwd(const float* x, const float* bias, float* y, long rows, int F) {
+#pragma omp parallel
+  {
+    std::vector<float> u(F), t(F);
+#pragma omp for schedule(static)
+    for (long r = 0; r < rows; ++r) {
+      const float* xr = x + r * F;
+#pragma omp simd
+      for (int j = 0; j < F; ++j) {
+        u[j] = xr[j] + bias[j];
+        t[j] = kGeluC * (u[j] + kGeluA * u[j] * u[j] * u[j]);
+      }
+      vtanh(t.data(), t.data(), F);
+      float* yr = y + r * F;
+#pragma omp simd
+      for (int j = 0; j < F; ++j) yr[j] = 0.5f * u[j] * (1.0f + t[j]);
+    }
+  }
+}
+
+void bias_gelu_bwd(const float* dy, const float* x, const float* bias, float* dx, float* db, long rows, int F) {
+  const int nt = num_threads();
+  std::vector<float> part((size_t)nt * F, 0.0f);
+#pragma omp parallel num_threads(nt)
+  {
+    std::vector<float> u(F), t(F);
+    float* acc = part.data() + (long)thread_id() * F;
+#pragma omp for schedule(static)
+    for (long r = 0; r < rows; ++r) {
+      const float* xr = x + r * F;
+#pragma omp simd
+      for (int j = 0; j < F; ++j) {
+        u[j] = xr[j] + bias[j];
+        t[j] = kGeluC * (u[j] + kGeluA * u[j] * u[j] * u[j]);
+      }
+      vtanh(t.data(), t.data(), F);
+      const float* gr = dy + r * F;
+      float* o = dx + r * F;
+#pragma omp simd
+      for (int j = 0; j < F; ++j) {
+        const float uj = u[j], tj = t[j];
+        const float dgelu = 0.5f * (1.0f + tj) + 0.5f * uj * (1.0f - tj * tj) * kGeluC * (1.0f + 3.0f * kGeluA * uj * uj);
+        o[j] = gr[j] * dgelu;
+        acc[j] += o[j];
+      }
+    }
+  }
+  for (int j = 0; j < F; ++j) {
+    float s = 0.0f;
+    for (int t = 0; t < nt; ++t) s += part[(long)t * F + j];
+    db[j] = s;
+  }
+}
+
+// Weighted next-token cross-entropy of logits h·Wᵀ without materialising [N, V]: rows are processed in
+// chunks; per chunk the logits, their softmax and (when dh/dw are given) the gradients are formed.
+void masked_ce(const float* h, const float* w, const int32_t* targets, const float* weights, long N, int V, int d,
+               double* loss_correct, float* dh, float* dw) {
+  const long chunk = std::max<long>(6, std::min<long>(N, (1L << 20) / std::max(1, V)));
+  std::vector<float> logits((size_t)chunk * V);
+  double loss = 0.0, correct = 0.0;
+  if (dw) std::memset(dw, 0, sizeof(float) * (size_t)V * d);
+  for (long r0 = 0; r0 < N; r0 += chunk) {
+    const long c = std::min(chunk, N - r0);
+    sgemm(false, true, (int)c, V, d, 1.0f, h + r0 * d, d, w, d, 0.0f, logits.data(), V, true);
+#pragma omp parallel for schedule(static) reduction(+ : loss, correct) if (c * V > 16384)
+    for (long i = 0; i < c; ++i) {
+      float* lr = logits.data() + i * V;
+      const float wt = weights[r0 + i];
+      const int tgt = targets[r0 + i];
+      float mx = -INFINITY;
+      int arg = 0;
+      for (int j = 0; j < V; ++j) if (lr[j] > mx) { mx = lr[j]; arg = j; }
+      if (wt == 0.0f || tgt < 0 || tgt >= V) {
+        if (dh) std::memset(lr, 0, sizeof(float) * V);
+        continue;
+      }
+      const float tl = lr[tgt];
+      for (int j = 0; j < V; ++j) lr[j] -= mx;
+      vexp(lr, lr, V);
+      double sum = 0.0;
+      for (int j = 0; j < V; ++j) sum += lr[j];
+      loss += wt * (std::log(sum) + mx - tl);
+      if (arg == tgt) correct += wt;
+      if (dh) {
+        const float sc = (float)(wt / sum);
+        for (int j = 0; j < V; ++j) lr[j] *= sc;
+        lr[tgt] -= wt;
+      }
+    }
+    if (dh) sgemm(false, false, (int)c, d, V, 1.0f, logits.data(), V, w, d, 0.0f, dh + r0 * d, d, true);
+    if (dw) sgemm(true, false, V, d, (int)c, 1.0f, logits.data(), V, h + r0 * d, d, 1.0f, dw, d, true);
+  }
+  loss_correct[0] = loss;
+  loss_correct[1] = correct;
+}
+
+}  // namespace procpt

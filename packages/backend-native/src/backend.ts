@@ -1,0 +1,69 @@
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadAddon } from './addon.js';
+import { NATIVE_BACKEND } from './kernel-util.js';
+import { registerBasicKernels } from './kernels-basic.js';
+import { registerFusedKernels } from './kernels-fused.js';
+import { registerMatmulKernels } from './kernels-matmul.js';
+
+/** Result of {@link registerNativeBackend}. */
+export interface NativeBackendStatus {
+  /** True when the addon loaded and the `procpt-native` backend is registered. */
+  available: boolean;
+  /** Why the backend is unavailable (absent when available). */
+  reason?: string;
+}
+
+/** What the loaded addon reports about itself (see {@link nativeBackendInfo}). */
+export interface NativeBackendInfo extends NativeBackendStatus {
+  /** Backend name to pass to `tf.setBackend`. */
+  name: typeof NATIVE_BACKEND;
+  /** Worker threads of the native kernels (OpenMP). */
+  threads?: number;
+  /** Whether the addon was compiled with the AVX2/FMA kernels. */
+  avx2?: boolean;
+  /** Path of the loaded `.node` file. */
+  path?: string;
+}
+
+let status: NativeBackendStatus | undefined;
+
+/**
+ * Registers the `procpt-native` tfjs backend: the pure-JS `cpu` backend's storage and every one of its kernels,
+ * with the hot ones (matmuls, elementwise math, softmax, reductions, transpose, gather/segment-sum) and the
+ * fused transformer kernels replaced by the native addon's multithreaded SIMD code. Never throws: when the addon
+ * is missing or broken it returns `{available: false, reason}` and registers nothing. Idempotent. The backend has
+ * priority 0, so it is used only after `await tf.setBackend('procpt-native')`.
+ */
+export function registerNativeBackend(): NativeBackendStatus {
+  if (status) return status;
+  const load = loadAddon();
+  if (!load.addon) {
+    status = { available: false, reason: load.reason };
+    return status;
+  }
+  if (!tf.findBackendFactory(NATIVE_BACKEND)) tf.registerBackend(NATIVE_BACKEND, () => new MathBackendCPU(), 0);
+  for (const kernel of tf.getKernelsForBackend('cpu')) {
+    if (tf.getKernel(kernel.kernelName, NATIVE_BACKEND)) continue;
+    tf.registerKernel({ ...kernel, backendName: NATIVE_BACKEND });
+  }
+  registerMatmulKernels(load.addon);
+  registerBasicKernels(load.addon);
+  registerFusedKernels(load.addon);
+  status = { available: true };
+  return status;
+}
+
+/** Availability, thread count and SIMD level of the native backend (loads the addon if needed). */
+export function nativeBackendInfo(): NativeBackendInfo {
+  const load = loadAddon();
+  if (!load.addon) return { name: NATIVE_BACKEND, available: false, reason: load.reason };
+  const info = load.addon.info();
+  return { name: NATIVE_BACKEND, available: true, threads: info.threads, avx2: info.avx2, path: load.path };
+}
+
+/** Sets the number of native worker threads (default: all cores). */
+export function setNativeThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNativeThreads: expected a positive integer, got ${n}`);
+  loadAddon().addon?.setThreads(n);
+}

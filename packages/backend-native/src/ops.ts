@@ -1,0 +1,182 @@
+import { ProcptError } from '@procpt/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { FUSED_KERNELS } from './kernels-fused.js';
+
+/** True when the active backend registers fused kernel `name` (i.e. it is `procpt-native`). */
+function hasKernel(name: string): boolean {
+  return tf.getKernel(name, tf.getBackend()) !== undefined;
+}
+
+/** Whether gradients are being recorded right now (tfjs keeps this internal). */
+function tapeOn(): boolean {
+  const engine = tf.engine() as unknown as { isTapeOn?: () => boolean };
+  return engine.isTapeOn?.() ?? true;
+}
+
+function run(name: string, inputs: tf.NamedTensorMap, attrs: Record<string, unknown> = {}): tf.Tensor[] {
+  const r = tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap);
+  return Array.isArray(r) ? (r as tf.Tensor[]) : [r as tf.Tensor];
+}
+
+function causalMask(t: number): tf.Tensor2D {
+  return tf.tidy(() => tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([t, t]), -1, 0)), -1e9) as tf.Tensor2D);
+}
+
+/**
+ * Causal multi-head self-attention straight from the fused `c_attn` output: `qkv` is [B, T, 3d] (q | k | v along
+ * the last axis, head h in columns h·d/H … (h+1)·d/H of each), the result is the heads' outputs merged back to
+ * [B, T, d] (before `c_proj`). On `procpt-native` one kernel does QKᵀ·scale, the causal mask, softmax and ·V
+ * (and one its backward); on any other backend the same maths runs as standard tfjs ops.
+ */
+export function fusedAttention(qkv: tf.Tensor3D, nHead: number): tf.Tensor3D {
+  if (qkv.rank !== 3 || qkv.shape[2] % (3 * nHead) !== 0 || !Number.isInteger(nHead) || nHead < 1) {
+    throw new ProcptError('usage', `fusedAttention: qkv must be [B, T, 3·d] with d divisible by nHead=${nHead}, got [${qkv.shape}]`);
+  }
+  if (!hasKernel(FUSED_KERNELS.attention)) return attentionComposite(qkv, nHead);
+  if (!tapeOn()) {
+    const [y, probs] = run(FUSED_KERNELS.attention, { qkv }, { nHead });
+    probs!.dispose();
+    return y as tf.Tensor3D;
+  }
+  const f = tf.customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [y, probs] = run(FUSED_KERNELS.attention, { qkv: x }, { nHead });
+    save([x, probs!]);
+    return {
+      value: y!,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
+        run(FUSED_KERNELS.attentionGrad, { dy: dy as tf.Tensor, qkv: saved[0]!, probs: saved[1]! }, { nHead }),
+    };
+  });
+  return f(qkv) as tf.Tensor3D;
+}
+
+function attentionComposite(qkv: tf.Tensor3D, nHead: number): tf.Tensor3D {
+  return tf.tidy(() => {
+    const [b, t, d3] = qkv.shape;
+    const d = d3 / 3;
+    const dh = d / nHead;
+    const heads = (x: tf.Tensor) => tf.transpose(tf.reshape(x, [b, t, nHead, dh]), [0, 2, 1, 3]);
+    const [q, k, v] = tf.split(qkv, 3, 2).map(heads) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+    const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh)), causalMask(t));
+    const y = tf.matMul(tf.softmax(scores), v);
+    return tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [b, t, d]) as tf.Tensor3D;
+  });
+}
+
+/**
+ * LayerNorm over the last axis: `(x − mean) / sqrt(var + epsilon) · gamma + beta` (biased variance, as
+ * PyTorch/GPT-2). Fused forward and backward kernels on `procpt-native`; standard ops elsewhere.
+ */
+export function layerNorm<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon = 1e-5): T {
+  const dim = x.shape[x.rank - 1];
+  if (x.rank < 1 || gamma.shape[0] !== dim || beta.shape[0] !== dim) {
+    throw new ProcptError('usage', `layerNorm: gamma/beta must be [${dim}] for x [${x.shape}], got [${gamma.shape}] / [${beta.shape}]`);
+  }
+  if (!hasKernel(FUSED_KERNELS.layerNorm)) {
+    return tf.tidy(() => {
+      const { mean, variance } = tf.moments(x, -1, true);
+      return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon))), gamma), beta) as T;
+    });
+  }
+  if (!tapeOn()) {
+    const [y, mean, rstd] = run(FUSED_KERNELS.layerNorm, { x, gamma, beta }, { epsilon });
+    tf.dispose([mean!, rstd!]);
+    return y as T;
+  }
+  const f = tf.customGrad((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [y, mean, rstd] = run(FUSED_KERNELS.layerNorm, { x: xi, gamma: g, beta: b }, { epsilon });
+    save([xi, g, mean!, rstd!]);
+    return {
+      value: y!,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], s: tf.Tensor[]) =>
+        run(FUSED_KERNELS.layerNormGrad, { dy: dy as tf.Tensor, x: s[0]!, gamma: s[1]!, mean: s[2]!, rstd: s[3]! }),
+    };
+  });
+  return f(x, gamma, beta) as T;
+}
+
+/** GELU (tanh approximation, GPT-2's `gelu_new`) of `x + bias`, bias broadcast along the last axis. */
+export function biasGelu<T extends tf.Tensor>(x: T, bias: tf.Tensor1D): T {
+  if (bias.shape[0] !== x.shape[x.rank - 1]) {
+    throw new ProcptError('usage', `biasGelu: bias must be [${x.shape[x.rank - 1]}] for x [${x.shape}], got [${bias.shape}]`);
+  }
+  if (!hasKernel(FUSED_KERNELS.biasGelu)) {
+    return tf.tidy(() => {
+      const u = tf.add(x, bias);
+      const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(u, tf.mul(0.044715, tf.mul(tf.mul(u, u), u))));
+      return tf.mul(tf.mul(0.5, u), tf.add(1, tf.tanh(inner))) as T;
+    });
+  }
+  if (!tapeOn()) return run(FUSED_KERNELS.biasGelu, { x, bias })[0] as T;
+  const f = tf.customGrad((xi: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([xi, b]);
+    return {
+      value: run(FUSED_KERNELS.biasGelu, { x: xi, bias: b })[0]!,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], s: tf.Tensor[]) =>
+        run(FUSED_KERNELS.biasGeluGrad, { dy: dy as tf.Tensor, x: s[0]!, bias: s[1]! }),
+    };
+  });
+  return f(x, bias) as T;
+}
+
+function checkCE(h: tf.Tensor2D, w: tf.Tensor2D, targets: tf.Tensor1D, weights: tf.Tensor1D): void {
+  const n = h.shape[0];
+  if (h.rank !== 2 || w.rank !== 2 || h.shape[1] !== w.shape[1] || targets.shape[0] !== n || weights.shape[0] !== n) {
+    throw new ProcptError('usage', `maskedCrossEntropy: expected h [N, d], w [V, d], targets [N], weights [N]; got [${h.shape}], [${w.shape}], [${targets.shape}], [${weights.shape}]`);
+  }
+  if (targets.dtype !== 'int32' || weights.dtype !== 'float32') {
+    throw new ProcptError('usage', `maskedCrossEntropy: targets must be int32 and weights float32, got ${targets.dtype} / ${weights.dtype}`);
+  }
+}
+
+/**
+ * Σᵢ weightsᵢ · CE(hᵢ·Wᵀ, targetsᵢ): the weighted (masked) sum of next-token cross-entropies with the output
+ * head fused in. Differentiable w.r.t. `h` and `w`. On `procpt-native` logits are formed chunk by chunk and the
+ * gradients in the same pass, so [N, V] never exists; elsewhere it is the plain composite (logits, logSumExp).
+ */
+export function maskedCrossEntropy(h: tf.Tensor2D, w: tf.Tensor2D, targets: tf.Tensor1D, weights: tf.Tensor1D): tf.Scalar {
+  checkCE(h, w, targets, weights);
+  if (!hasKernel(FUSED_KERNELS.maskedCrossEntropy)) {
+    return tf.tidy(() => {
+      const logits = tf.matMul(h, w, false, true);
+      const targetLogit = tf.sum(tf.mul(h, tf.gather(w, targets)), 1);
+      return tf.sum(tf.mul(tf.sub(tf.logSumExp(logits, 1), targetLogit), weights)) as tf.Scalar;
+    });
+  }
+  if (!tapeOn()) {
+    const [loss, correct] = run(FUSED_KERNELS.maskedCrossEntropy, { h, w, targets, weights }, { withGrad: false });
+    correct!.dispose();
+    return loss as tf.Scalar;
+  }
+  const f = tf.customGrad((hi: tf.Tensor, wi: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [loss, correct, dh, dw] = run(FUSED_KERNELS.maskedCrossEntropy, { h: hi, w: wi, targets, weights }, { withGrad: true });
+    correct!.dispose();
+    save([dh!, dw!]);
+    return {
+      value: loss!,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], s: tf.Tensor[]) => [tf.mul(s[0]!, dy as tf.Tensor), tf.mul(s[1]!, dy as tf.Tensor)],
+    };
+  });
+  return f(h, w) as tf.Scalar;
+}
+
+/**
+ * Evaluation form of {@link maskedCrossEntropy}: the weighted loss sum and the weighted number of rows whose
+ * argmax logit is the target (first maximum wins, as `tf.argMax`). No gradients.
+ */
+export function maskedCrossEntropyStats(
+  h: tf.Tensor2D, w: tf.Tensor2D, targets: tf.Tensor1D, weights: tf.Tensor1D,
+): { lossSum: tf.Scalar; correct: tf.Scalar } {
+  checkCE(h, w, targets, weights);
+  if (!hasKernel(FUSED_KERNELS.maskedCrossEntropy)) {
+    return tf.tidy(() => {
+      const logits = tf.matMul(h, w, false, true);
+      const targetLogit = tf.sum(tf.mul(h, tf.gather(w, targets)), 1);
+      const lossSum = tf.sum(tf.mul(tf.sub(tf.logSumExp(logits, 1), targetLogit), weights)) as tf.Scalar;
+      const hit = tf.cast(tf.equal(tf.argMax(logits, 1), targets), 'float32');
+      return { lossSum, correct: tf.sum(tf.mul(hit, weights)) as tf.Scalar };
+    });
+  }
+  const [lossSum, correct] = run(FUSED_KERNELS.maskedCrossEntropy, { h, w, targets, weights }, { withGrad: false });
+  return { lossSum: lossSum as tf.Scalar, correct: correct as tf.Scalar };
+}
