@@ -71,7 +71,9 @@ describe('safetensors', () => {
   it('rejects truncated, garbled and inconsistent files, naming file and tensor', () => {
     const good = encodeSafetensors({ w: { dtype: 'F32', shape: [4], data: new Float32Array(4) } });
     expect(() => decodeSafetensors(good.subarray(0, 5), 'f.st')).toThrow(/f\.st: file has 5 bytes/);
-    expect(() => decodeSafetensors(good.subarray(0, good.length - 3), 'f.st')).toThrow(/tensor w ends at byte 16/);
+    expect(() => decodeSafetensors(good.subarray(0, good.length - 3), 'f.st')).toThrow(
+      /tensor w ends at byte 16/,
+    );
     const garbled = good.slice();
     garbled[9] = 0x7b; // corrupt JSON
     garbled[10] = 0x7b;
@@ -82,9 +84,9 @@ describe('safetensors', () => {
     const extra = new Uint8Array(good.length + 4);
     extra.set(good);
     expect(() => decodeSafetensors(extra, 'f.st')).toThrow(/tensors cover 16/);
-    expect(() =>
-      encodeSafetensors({ w: { dtype: 'F32', shape: [3], data: new Float32Array(4) } }),
-    ).toThrow(/tensor w has 4 values/);
+    expect(() => encodeSafetensors({ w: { dtype: 'F32', shape: [3], data: new Float32Array(4) } })).toThrow(
+      /tensor w has 4 values/,
+    );
   });
 });
 
@@ -107,9 +109,18 @@ describe('HF config', () => {
     expect(fromHfConfig(JSON.parse(JSON.stringify(hf)), 'config.json')).toEqual(config);
   });
   it('reads an HF GPT-2 config without tie_word_embeddings and rejects unsupported ones', () => {
-    const gpt2 = { n_layer: 12, n_head: 12, n_embd: 768, vocab_size: 50257, n_positions: 1024, resid_pdrop: 0.1 };
+    const gpt2 = {
+      n_layer: 12,
+      n_head: 12,
+      n_embd: 768,
+      vocab_size: 50257,
+      n_positions: 1024,
+      resid_pdrop: 0.1,
+    };
     expect(fromHfConfig(gpt2, 'c.json')).toMatchObject({ tied: true, dModel: 768, layerNormEpsilon: 1e-5 });
-    expect(() => fromHfConfig({ ...gpt2, activation_function: 'relu' }, 'c.json')).toThrow(/activation_function/);
+    expect(() => fromHfConfig({ ...gpt2, activation_function: 'relu' }, 'c.json')).toThrow(
+      /activation_function/,
+    );
     expect(() => fromHfConfig({ ...gpt2, n_layer: 'x' }, 'c.json')).toThrow(/c\.json: field n_layer/);
   });
 });
@@ -127,7 +138,11 @@ describe('checkpoints', () => {
     const extras = await loadCheckpointExtras(ckpt);
     expect([...extras!.get('m.w')!.data]).toEqual([0.5, 0.25]);
     const manifest = JSON.parse(await readFile(join(ckpt, 'procpt.json'), 'utf8'));
-    expect(Object.keys(manifest.files).sort()).toEqual(['config.json', 'model.safetensors', 'optimizer.safetensors']);
+    expect(Object.keys(manifest.files).sort()).toEqual([
+      'config.json',
+      'model.safetensors',
+      'optimizer.safetensors',
+    ]);
     expect(manifest.files['model.safetensors'].sha256).toMatch(/^[0-9a-f]{64}$/);
     const header = (await readSafetensors(join(ckpt, 'model.safetensors'))).tensors;
     expect(header.get('transformer.h.0.attn.c_attn.weight')!.shape).toEqual([16, 48]);

@@ -223,3 +223,21 @@ export async function loadCheckpointExtras(
   verify(await readManifest(dir), dir, file, bytes);
   return decodeSafetensors(bytes, path).tensors;
 }
+
+/** What a checkpoint directory holds, read without loading any weights. */
+export interface CheckpointInfo {
+  config: GptConfig;
+  meta: CheckpointMeta;
+  /** Files listed in `procpt.json` with sizes and sha256 (empty for a plain HF checkpoint). */
+  files: Record<string, { bytes: number; sha256: string }>;
+}
+
+/** Reads config, meta and the file list of a checkpoint (no tensors, no backend needed). */
+export async function readCheckpointInfo(dir: string): Promise<CheckpointInfo> {
+  const manifest = await readManifest(dir);
+  return {
+    config: await readCheckpointConfig(dir),
+    meta: manifest?.meta ?? {},
+    files: manifest?.files ?? {},
+  };
+}

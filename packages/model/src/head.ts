@@ -34,15 +34,24 @@ export function fusedHeadLossSum(
   const n = h.shape[0];
   const [vocab, d] = w.shape;
   const parts = chunks(n, chunkRows);
-  const fn = tf.customGrad(((hIn: tf.Tensor, wIn: tf.Tensor, save: tf.GradSaveFunc) => {
+  // Targets and weights are inputs (and saved) rather than closure captures: the caller's tidy
+  // disposes captured tensors before the backward pass runs. Targets travel as float32 (exact
+  // below 2^24) because tfjs requires float32 gradients for every input.
+  const fn = tf.customGrad(((
+    hIn: tf.Tensor,
+    wIn: tf.Tensor,
+    tIn: tf.Tensor,
+    sIn: tf.Tensor,
+    save: tf.GradSaveFunc,
+  ) => {
     const hh = hIn as tf.Tensor2D;
     const ww = wIn as tf.Tensor2D;
-    save([hh, ww]);
+    save([hh, ww, tIn, sIn]);
     const sums = parts.map(([s, c]) =>
       tf.tidy(() => {
         const hc = tf.slice(hh, [s, 0], [c, d]);
-        const tc = tf.slice(targets, [s], [c]);
-        const wc = tf.slice(weights, [s], [c]);
+        const tc = tf.cast(tf.slice(tIn, [s], [c]), 'int32');
+        const wc = tf.slice(sIn, [s], [c]);
         const logits = tf.matMul(hc, ww, false, true);
         const lse = tf.logSumExp(logits, 1);
         // target logit as a row dot product: O(c·d) instead of a [c, V] one-hot
@@ -55,18 +64,19 @@ export function fusedHeadLossSum(
     return {
       value,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-        const [hs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
+        const [hs, ws, ts, ss] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
         const dys = dy as tf.Scalar;
         const dhParts: tf.Tensor[] = [];
         let dw: tf.Tensor = tf.zeros([vocab, d]);
         for (const [s, c] of parts) {
           const [dhc, dwc] = tf.tidy(() => {
             const hc = tf.slice(hs, [s, 0], [c, d]);
-            const tc = tf.slice(targets, [s], [c]);
-            const scale = tf.reshape(tf.mul(tf.slice(weights, [s], [c]), dys), [c, 1]);
+            const tc = tf.cast(tf.slice(ts, [s], [c]), 'int32');
+            const scale = tf.reshape(tf.mul(tf.slice(ss, [s], [c]), dys), [c, 1]);
             const logits = tf.matMul(hc, ws, false, true);
             const probs = tf.softmax(logits);
-            const g = tf.mul(tf.sub(probs, tf.oneHot(tc, vocab, 1, 0, 'float32')), scale);
+            // int32 one-hot then cast: the wasm OneHot kernel ignores a float32 dtype (writes int bits)
+            const g = tf.mul(tf.sub(probs, tf.cast(tf.oneHot(tc, vocab), 'float32')), scale);
             return [tf.matMul(g, ws), tf.matMul(g, hc, true, false)];
           });
           dhParts.push(dhc);
@@ -76,11 +86,11 @@ export function fusedHeadLossSum(
         }
         const dh = dhParts.length === 1 ? dhParts[0]! : tf.concat(dhParts, 0);
         if (dhParts.length > 1) tf.dispose(dhParts);
-        return [dh, dw];
+        return [dh, dw, tf.zerosLike(ts), tf.zerosLike(ss)];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return fn(h, w) as tf.Scalar;
+  return tf.tidy(() => fn(h, w, tf.cast(targets, 'float32'), tf.cast(weights, 'float32')) as tf.Scalar);
 }
 
 /**

@@ -20,9 +20,10 @@ export {
   loadCheckpoint,
   loadCheckpointExtras,
   readCheckpointConfig,
+  readCheckpointInfo,
   saveCheckpoint,
 } from './checkpoint.js';
-export type { CheckpointMeta, SaveOptions } from './checkpoint.js';
+export type { CheckpointInfo, CheckpointMeta, SaveOptions } from './checkpoint.js';
 export { decodeSafetensors, encodeSafetensors, readSafetensors, writeSafetensors } from './safetensors.js';
 export type { RawTensor, SafetensorsDtype } from './safetensors.js';
 export { assemble, trainableNames, transfer } from './transfer.js';

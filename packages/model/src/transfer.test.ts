@@ -28,7 +28,11 @@ describe('transfer', () => {
     for (const name of ['transformer.wte.weight', 'lm_head.weight']) {
       const rows = b.param(name).arraySync() as number[][];
       expect(rows.length).toBe(13);
-      for (const row of rows) row.forEach((x, j) => expect(x).toBeCloseTo(mean[j]!, 6));
+      for (const row of rows) {
+        row.forEach((x, j) => {
+          expect(x).toBeCloseTo(mean[j]!, 6);
+        });
+      }
     }
     expect(values(b, 'transformer.wpe.weight')).toEqual(values(a, 'transformer.wpe.weight').slice(0, 8 * 16));
     a.dispose();
@@ -56,7 +60,9 @@ describe('transfer', () => {
     }
     transfer(a, b, { parts: ['ln'], embeddingInit: 'random' });
     expect(values(b, 'transformer.ln_f.bias')).toEqual(values(a, 'transformer.ln_f.bias'));
-    expect(values(b, 'transformer.h.0.mlp.c_fc.weight')).toEqual(values(fresh, 'transformer.h.0.mlp.c_fc.weight'));
+    expect(values(b, 'transformer.h.0.mlp.c_fc.weight')).toEqual(
+      values(fresh, 'transformer.h.0.mlp.c_fc.weight'),
+    );
     for (const m of [a, b, fresh]) m.dispose();
   });
 
@@ -109,7 +115,11 @@ describe('trainableNames', () => {
   it('selects parameters by group in the fixed order', () => {
     const m = Gpt.create(dst);
     expect(trainableNames(m, 'all')).toEqual([...m.params.keys()]);
-    expect(trainableNames(m, ['embed'])).toEqual(['transformer.wte.weight', 'transformer.wpe.weight', 'lm_head.weight']);
+    expect(trainableNames(m, ['embed'])).toEqual([
+      'transformer.wte.weight',
+      'transformer.wpe.weight',
+      'lm_head.weight',
+    ]);
     expect(trainableNames(m, ['attn'])).toHaveLength(8);
     expect(() => trainableNames(m, ['mlp' as 'ffn'])).toThrow(/unknown parameter group/);
     m.dispose();

@@ -1,0 +1,337 @@
+import { readFile, stat } from 'node:fs/promises';
+import { ProcptError } from '@procpt/core';
+import {
+  flopsPerToken,
+  fromHfConfig,
+  Gpt,
+  type GptConfig,
+  gptConfig,
+  installWasmKernels,
+  loadCheckpoint,
+  type ParameterGroup,
+  parameterCount,
+  parameterGroup,
+  parameterSpecs,
+  readCheckpointConfig,
+  readCheckpointInfo,
+  saveCheckpoint,
+  sizeKey,
+  type TransferPart,
+  type TransferSpec,
+  transfer,
+} from '@procpt/model';
+import type { Command } from 'commander';
+import { type CliContext, parseIntOption, parseNumberOption } from '../context.js';
+import type { CommandModule } from '../program.js';
+
+type BackendName = 'cpu' | 'wasm';
+
+/** Activates a tfjs backend for this process (the CLI's small, local choice; training uses trainer-gpu). */
+async function useBackend(name: BackendName): Promise<void> {
+  const tf = await import('@tensorflow/tfjs-core');
+  tf.env().set('PROD', true); // silences the "install tfjs-node" banner
+  try {
+    if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+    else await import('@tensorflow/tfjs-backend-cpu');
+    if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') returned false`);
+    await tf.ready();
+  } catch (error) {
+    throw new ProcptError('backend', `cannot start the tfjs ${name} backend: ${(error as Error).message}`, {
+      hint: name === 'wasm' ? 'retry with --backend cpu' : 'reinstall @procpt/cli',
+      cause: error,
+    });
+  }
+  if (name === 'wasm') installWasmKernels();
+}
+
+function parseBackend(raw: string): BackendName {
+  if (raw !== 'cpu' && raw !== 'wasm')
+    throw new ProcptError('usage', `--backend must be cpu or wasm, got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
+interface ShapeFlags {
+  size?: string;
+  vocab?: number;
+  positions?: number;
+  untied?: boolean;
+  dropout?: number;
+}
+
+function configFromFlags(flags: ShapeFlags, command: string): GptConfig {
+  if (!flags.size || flags.vocab === undefined || flags.positions === undefined) {
+    throw new ProcptError('usage', `${command} needs --size, --vocab and --positions`, {
+      hint: 'e.g. --size 2_4_16 --vocab 102 --positions 129',
+    });
+  }
+  return gptConfig(flags.size, {
+    vocabSize: flags.vocab,
+    nPositions: flags.positions,
+    tied: !flags.untied,
+    ...(flags.dropout === undefined ? {} : { dropout: flags.dropout }),
+  });
+}
+
+function shapeOptions(cmd: Command): Command {
+  return cmd
+    .option('--size <L_H_D>', 'model size nLayer_nHead_dModel, e.g. 2_4_16')
+    .option('--vocab <n>', 'vocabulary size', parseIntOption('--vocab', 1))
+    .option('--positions <n>', 'context length (n_positions)', parseIntOption('--positions', 1))
+    .option('--untied', 'separate lm_head.weight instead of tying it to wte')
+    .option('--dropout <p>', 'dropout probability (default 0.1)', parseNumberOption('--dropout'));
+}
+
+function describeConfig(c: GptConfig): string {
+  return `${sizeKey(c)} (nLayer ${c.nLayer}, nHead ${c.nHead}, dModel ${c.dModel}), vocab ${c.vocabSize}, positions ${c.nPositions}, ${c.tied ? 'tied' : 'untied'} head, dropout ${c.dropout}`;
+}
+
+function groupCounts(c: GptConfig): Record<ParameterGroup, number> {
+  const counts: Record<ParameterGroup, number> = { attn: 0, ffn: 0, ln: 0, embed: 0 };
+  for (const s of parameterSpecs(c)) counts[parameterGroup(s.name)] += s.shape.reduce((a, b) => a * b, 1);
+  return counts;
+}
+
+async function targetConfig(opts: ShapeFlags & { toConfig?: string }): Promise<GptConfig> {
+  if (!opts.toConfig) return configFromFlags(opts, 'model transfer');
+  const isDir = await stat(opts.toConfig).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (isDir) return readCheckpointConfig(opts.toConfig);
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(opts.toConfig, 'utf8'));
+  } catch (error) {
+    throw new ProcptError('usage', `--to-config ${opts.toConfig}: ${(error as Error).message}`, {
+      hint: 'pass an HF GPT-2 config.json or a checkpoint directory',
+    });
+  }
+  return fromHfConfig(json, opts.toConfig);
+}
+
+function parseParts(raw: string): TransferPart[] {
+  const parts = raw.split(',').map((s) => s.trim());
+  for (const p of parts) {
+    if (!['everything', 'attn', 'ffn', 'ln'].includes(p)) {
+      throw new ProcptError('usage', `--parts: unknown part ${JSON.stringify(p)}`, {
+        hint: 'use everything, attn, ffn, ln',
+      });
+    }
+  }
+  return parts as TransferPart[];
+}
+
+function registerModel(program: Command, ctx: CliContext): void {
+  const model = program.command('model').description('create, inspect and transfer GPT-2 checkpoints');
+
+  shapeOptions(model.command('init').description('write a freshly initialised checkpoint'))
+    .option('--seed <n>', 'init seed', parseIntOption('--seed', 0), 0)
+    .requiredOption('--out <dir>', 'checkpoint directory to write')
+    .action(async (opts: ShapeFlags & { seed: number; out: string }) => {
+      const config = configFromFlags(opts, 'model init');
+      await useBackend('cpu');
+      const gpt = Gpt.create(config, { seed: opts.seed });
+      await saveCheckpoint(opts.out, gpt, { step: 0, init: { seed: opts.seed } });
+      gpt.dispose();
+      ctx.result(
+        { out: opts.out, config, parameters: parameterCount(config) },
+        () =>
+          `wrote ${opts.out}: ${describeConfig(config)}, ${parameterCount(config).toLocaleString('en-US')} parameters`,
+      );
+    });
+
+  model
+    .command('info')
+    .description('print a checkpoint’s config, parameter counts, FLOPs/token and parts')
+    .argument('<dir>', 'checkpoint directory')
+    .action(async (dir: string) => {
+      const info = await readCheckpointInfo(dir);
+      const c = info.config;
+      const parts = groupCounts(c);
+      const value = {
+        dir,
+        config: c,
+        parameters: parameterCount(c),
+        flopsPerToken: flopsPerToken(c, c.nPositions),
+        parts,
+        meta: info.meta,
+        files: info.files,
+      };
+      ctx.result(value, () =>
+        [
+          `${dir}: GPT-2 ${describeConfig(c)}`,
+          `parameters: ${value.parameters.toLocaleString('en-US')} (attn ${parts.attn}, ffn ${parts.ffn}, ln ${parts.ln}, embed ${parts.embed})`,
+          `FLOPs/token at T=${c.nPositions}: ${value.flopsPerToken.toExponential(3)}`,
+          `meta: ${JSON.stringify(info.meta)}`,
+        ].join('\n'),
+      );
+    });
+
+  shapeOptions(
+    model
+      .command('transfer')
+      .description("copy parts of a checkpoint into a new model (the paper's transfer protocol)"),
+  )
+    .requiredOption('--from <dir>', 'source checkpoint')
+    .option('--to-config <path>', 'target config: an HF config.json or a checkpoint directory')
+    .option('--parts <list>', 'comma list of everything, attn, ffn, ln', 'everything')
+    .option('--embedding-init <how>', 'average | retain | random', 'average')
+    .option('--seed <n>', 'init seed of the target', parseIntOption('--seed', 0), 0)
+    .requiredOption('--out <dir>', 'checkpoint directory to write')
+    .action(
+      async (
+        opts: ShapeFlags & {
+          from: string;
+          toConfig?: string;
+          parts: string;
+          embeddingInit: string;
+          seed: number;
+          out: string;
+        },
+      ) => {
+        const init = opts.embeddingInit;
+        if (init !== 'average' && init !== 'retain' && init !== 'random') {
+          throw new ProcptError(
+            'usage',
+            `--embedding-init must be average, retain or random, got ${JSON.stringify(init)}`,
+          );
+        }
+        const spec: TransferSpec = { parts: parseParts(opts.parts), embeddingInit: init };
+        const config = await targetConfig(opts);
+        await useBackend('cpu');
+        const { model: source } = await loadCheckpoint(opts.from);
+        const target = Gpt.create(config, { seed: opts.seed });
+        try {
+          transfer(source, target, spec);
+          await saveCheckpoint(opts.out, target, {
+            step: 0,
+            transfer: { from: opts.from, ...spec, seed: opts.seed },
+          });
+        } finally {
+          source.dispose();
+          target.dispose();
+        }
+        ctx.result(
+          { out: opts.out, from: opts.from, ...spec, config },
+          () =>
+            `wrote ${opts.out}: ${spec.parts.join('+')} from ${opts.from}, embeddings ${spec.embeddingInit}; ${describeConfig(config)}`,
+        );
+      },
+    );
+}
+
+interface JsonlSample {
+  tokens: number[];
+  loss: number[];
+}
+
+async function readSamples(path: string, vocab: number): Promise<JsonlSample[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ProcptError('io', `cannot read ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  const samples: JsonlSample[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    const where = `${path}:${i + 1}`;
+    let row: { tokens?: unknown; loss?: unknown };
+    try {
+      row = JSON.parse(line);
+    } catch {
+      throw new ProcptError('data', `${where}: not valid JSON`);
+    }
+    const { tokens, loss } = row;
+    if (!Array.isArray(tokens) || !Array.isArray(loss) || tokens.length !== loss.length) {
+      throw new ProcptError('data', `${where}: expected {"tokens": [...], "loss": [...]} of equal length`);
+    }
+    const bad = tokens.findIndex((t) => !Number.isInteger(t) || t < 0 || t >= vocab);
+    if (bad >= 0) {
+      throw new ProcptError(
+        'data',
+        `${where}: token ${JSON.stringify(tokens[bad])} at ${bad} is outside the model vocabulary [0, ${vocab})`,
+      );
+    }
+    samples.push({ tokens: tokens as number[], loss: loss.map((x) => (x ? 1 : 0)) });
+  });
+  if (samples.length === 0) throw new ProcptError('data', `${path} has no samples`);
+  return samples;
+}
+
+function registerEval(program: Command, ctx: CliContext): void {
+  // `eval` may also be contributed by @procpt/eval: share the group instead of adding a duplicate.
+  const group =
+    program.commands.find((c) => c.name() === 'eval') ??
+    program.command('eval').description('evaluate checkpoints');
+  group
+    .command('loss')
+    .description('mean masked next-token loss and masked token accuracy over {"tokens","loss"} JSONL')
+    .requiredOption('--checkpoint <dir>', 'checkpoint directory')
+    .requiredOption('--data <file>', 'JSONL with one {"tokens": [...], "loss": [...]} per line')
+    .option('--batch <n>', 'sequences per batch', parseIntOption('--batch', 1), 32)
+    .option('--backend <name>', 'tfjs backend: wasm or cpu', parseBackend, 'wasm' as BackendName)
+    .action(async (opts: { checkpoint: string; data: string; batch: number; backend: BackendName }) => {
+      const config = await readCheckpointConfig(opts.checkpoint);
+      const samples = await readSamples(opts.data, config.vocabSize);
+      const tooLong = samples.findIndex((s) => s.tokens.length > config.nPositions);
+      if (tooLong >= 0) {
+        throw new ProcptError(
+          'data',
+          `${opts.data}:${tooLong + 1}: ${samples[tooLong]!.tokens.length} tokens exceed the model's ${config.nPositions} positions`,
+        );
+      }
+      await useBackend(opts.backend);
+      const tf = await import('@tensorflow/tfjs-core');
+      const { model } = await loadCheckpoint(opts.checkpoint);
+      let lossSum = 0;
+      let count = 0;
+      let correct = 0;
+      try {
+        for (let i = 0; i < samples.length; i += opts.batch) {
+          const rows = samples.slice(i, i + opts.batch);
+          const t = Math.max(2, ...rows.map((r) => r.tokens.length));
+          const tok = new Int32Array(rows.length * t); // right-padded with 0; mask 0 there
+          const mask = new Int32Array(rows.length * t);
+          rows.forEach((r, b) => {
+            tok.set(r.tokens, b * t);
+            mask.set(r.loss, b * t);
+          });
+          const x = tf.tensor2d(tok, [rows.length, t], 'int32');
+          const m = tf.tensor2d(mask, [rows.length, t], 'int32');
+          const r = await model.evaluate(x, m);
+          tf.dispose([x, m]);
+          lossSum += r.lossSum;
+          count += r.count;
+          correct += r.correct;
+        }
+      } finally {
+        model.dispose();
+      }
+      if (count === 0)
+        throw new ProcptError('data', `${opts.data}: no scored targets (every loss mask is 0)`);
+      const value = {
+        checkpoint: opts.checkpoint,
+        data: opts.data,
+        sequences: samples.length,
+        tokens: count,
+        loss: lossSum / count,
+        accuracy: correct / count,
+        backend: opts.backend,
+      };
+      ctx.result(
+        value,
+        () =>
+          `loss ${value.loss.toFixed(4)}  accuracy ${(100 * value.accuracy).toFixed(2)}%  over ${count} scored tokens in ${samples.length} sequences`,
+      );
+    });
+}
+
+/** `procpt model …` and `procpt eval loss`, over @procpt/model's public API. */
+export const modelCommands: CommandModule = {
+  source: '@procpt/model',
+  register(program, ctx) {
+    registerModel(program, ctx);
+    registerEval(program, ctx);
+  },
+};
