@@ -8,7 +8,7 @@ export default defineConfig({
   clean: true,
   target: 'es2022',
   platform: 'node',
-  // tfjs-core ships its gradient registrations only as extensionless ESM that Node cannot load;
-  // bundle them (they register into tfjs' global registry, shared with the CJS core build).
-  noExternal: [/^@tensorflow\/tfjs-core\/dist\/register_all_gradients/],
+  // tfjs-core ships its gradient registry only as extensionless ESM files that Node cannot load;
+  // bundle it (it registers into tfjs-core's global registry, shared across copies).
+  noExternal: [/^@tensorflow\/tfjs-core\/dist\//],
 });

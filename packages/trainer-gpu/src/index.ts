@@ -12,3 +12,28 @@ export { decays, noDecayKinds } from './param-groups.js';
 export type { NoDecayKind } from './param-groups.js';
 export { lrFactor, learningRate } from './schedule.js';
 export type { ScheduleConfig, ScheduleKind, FloorMode } from './schedule.js';
+export { Trainer } from './trainer.js';
+export type { TrainerOptions, EvalOptions, ResumeState, TrainResult } from './trainer.js';
+export {
+  saveTrainCheckpoint,
+  loadTrainCheckpoint,
+  listCheckpoints,
+  latestCheckpoint,
+  pruneCheckpoints,
+  checkpointName,
+} from './checkpoints.js';
+export type { TrainState, LoadedTrainCheckpoint } from './checkpoints.js';
+export { MetricsLog, readMetrics, memorySnapshot, mfu } from './metrics.js';
+export type { StepMetrics, EvalMetrics, MemorySnapshot } from './metrics.js';
+export { computeGradients, scoredTargets } from './step.js';
+export type { StepGradients } from './step.js';
+export { dropoutSeed } from './seeds.js';
+export { estimateTrainingMemory, defaultMemoryLimit, assertFitsInMemory } from './memory.js';
+export type { MemoryEstimate } from './memory.js';
+export { runConfigSchema, parseRunConfig, applySets, mergeConfig, readConfigFile } from './config.js';
+export type { RunConfig, RunConfigInput, DataSourceConfig } from './config.js';
+export { PRESETS, presetNames, resolveRunConfig } from './presets.js';
+export { resolveData, shardSource } from './data.js';
+export type { ResolvedData } from './data.js';
+export { runTraining, resolveResumePath } from './run.js';
+export type { RunOptions, RunSummary } from './run.js';

@@ -1,0 +1,134 @@
+import type { BatchOptions, CursorBatch, DataSource, DataSpec } from '@procpt/core';
+import { ProcptError } from '@procpt/core';
+import { DiagnosticDataset } from '@procpt/eval';
+import * as procgen from '@procpt/procgen';
+import * as tokenizer from '@procpt/tokenizer';
+import type { DataSourceConfig } from './config.js';
+
+/** A data source built from a config entry, with what the model needs to know about it. */
+export interface ResolvedData {
+  source: DataSource;
+  vocabSize: number;
+  /** Natural row length (generator maxLength, diagnostic padded length); undefined for shards. */
+  length: number | undefined;
+  /** Eval rows available (diagnostic test sets), when finite. */
+  rows?: number;
+  /** Context length the source's paper setting uses (diagnostic tasks). */
+  nPositions?: number;
+}
+
+// The agreed @procpt/procgen / @procpt/tokenizer APIs, looked up at run time so that a build of
+// those packages without them gives a clear "not supported yet" error instead of a crash.
+interface GeneratorLike {
+  readonly vocabSize: number;
+  readonly maxLength: number;
+}
+type CreateGenerator = (spec: { type: string; seed?: number; [k: string]: unknown }) => GeneratorLike;
+type GeneratorSource = (gen: GeneratorLike, opts?: { packing?: 'pad' | 'concat' }) => DataSource;
+type ReadShardInfo = (path: string) => Promise<{ tokenCount: number }>;
+type ReadShardRange = (path: string, start: number, count: number) => Promise<Uint32Array>;
+
+function api<T>(mod: unknown, name: string, pkg: string, what: string): T {
+  const fn = (mod as Record<string, unknown>)[name];
+  if (typeof fn !== 'function') {
+    throw new ProcptError('config', `${what} data is not supported yet: ${pkg} does not export ${name}()`, {
+      hint: `update ${pkg}, or use another data kind`,
+    });
+  }
+  return fn as T;
+}
+
+/**
+ * Builds the data source of a config entry: a procgen generator (`createGenerator` +
+ * `generatorSource`), an llm.c token shard, or a diagnostic task's training stream / test set
+ * (`split`) from @procpt/eval. `seed` is the run seed, used when the entry has none.
+ */
+export async function resolveData(
+  config: DataSourceConfig,
+  seed: number,
+  split: 'train' | 'eval',
+): Promise<ResolvedData> {
+  switch (config.kind) {
+    case 'procgen': {
+      const create = api<CreateGenerator>(procgen, 'createGenerator', '@procpt/procgen', 'procgen');
+      const toSource = api<GeneratorSource>(procgen, 'generatorSource', '@procpt/procgen', 'procgen');
+      // The paper validates on the same generator seeded VAL_SEED_OFFSET = 10000 higher.
+      const genSeed = config.seed ?? (split === 'eval' ? seed + 10_000 : seed);
+      const gen = create({ ...config.params, type: config.type, seed: genSeed });
+      return {
+        source: toSource(gen, { packing: config.packing }),
+        vocabSize: gen.vocabSize,
+        length: gen.maxLength,
+      };
+    }
+    case 'shard': {
+      const info = api<ReadShardInfo>(tokenizer, 'readShardInfo', '@procpt/tokenizer', 'token-shard');
+      const range = api<ReadShardRange>(tokenizer, 'readShardRange', '@procpt/tokenizer', 'token-shard');
+      const { tokenCount } = await info(config.path);
+      return {
+        source: shardSource(config.path, config.vocabSize, tokenCount, range),
+        vocabSize: config.vocabSize,
+        length: undefined,
+      };
+    }
+    case 'diagnostic': {
+      const dataset = DiagnosticDataset.create({
+        task: config.task,
+        seed: config.seed ?? seed,
+        ...(config.testSize ? { testSize: config.testSize } : {}),
+      });
+      const task = dataset.task;
+      const common = { vocabSize: task.vocabSize, length: task.length, nPositions: task.nPositions };
+      return split === 'train'
+        ? { ...common, source: dataset.trainSource() }
+        : { ...common, source: dataset.testSource(), rows: dataset.test.length };
+    }
+  }
+}
+
+/**
+ * Consecutive, non-overlapping windows of `length` tokens from a shard, every target scored
+ * (position 0 of a row is never a target). Wraps around at the end (a new epoch). Cursor:
+ * `{ offset }`, the token index of the next row.
+ */
+export function shardSource(
+  path: string,
+  vocabSize: number,
+  tokenCount: number,
+  read: ReadShardRange,
+): DataSource {
+  return {
+    describe(): DataSpec {
+      return { kind: 'shard', vocabSize, path, tokenCount };
+    },
+    async *batches(options: BatchOptions): AsyncIterable<CursorBatch> {
+      const { batch, length } = options;
+      if (tokenCount < length) {
+        throw new ProcptError('data', `${path} has ${tokenCount} tokens, fewer than one row of ${length}`);
+      }
+      const raw = options.cursor?.offset;
+      let offset = typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0 ? raw : 0;
+      for (;;) {
+        const tokens = new Int32Array(batch * length);
+        const loss = new Uint8Array(batch * length);
+        for (let r = 0; r < batch; r++) {
+          if (offset + length > tokenCount) offset = 0;
+          const row = await read(path, offset, length);
+          for (let i = 0; i < length; i++) {
+            const id = row[i]!;
+            if (id >= vocabSize) {
+              throw new ProcptError(
+                'data',
+                `${path}: token ${id} at ${offset + i} is outside the vocabulary of ${vocabSize}`,
+              );
+            }
+            tokens[r * length + i] = id;
+            loss[r * length + i] = i > 0 ? 1 : 0;
+          }
+          offset += length;
+        }
+        yield { tokens, loss, batch, length, cursor: { offset } };
+      }
+    },
+  };
+}

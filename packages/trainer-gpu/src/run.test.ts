@@ -1,0 +1,162 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readMetrics } from './metrics.js';
+import { resolveRunConfig } from './presets.js';
+import { runTraining } from './run.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const packages = join(here, '..', '..');
+let dir: string;
+let child: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'procpt-run-'));
+  // Bundle the child entry with @procpt/* from source; tfjs stays external (one engine, its .wasm files).
+  const outDir = join(here, '..', 'node_modules', '.cache', 'procpt-test');
+  await mkdir(outDir, { recursive: true });
+  child = join(outDir, `train-child-${process.pid}.mjs`);
+  const alias = Object.fromEntries(
+    ['core', 'model', 'procgen', 'eval', 'tokenizer'].map((p) => [
+      `@procpt/${p}`,
+      join(packages, p, 'src', 'index.ts'),
+    ]),
+  );
+  await build({
+    entryPoints: [join(here, 'testing', 'train-child.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: child,
+    alias,
+    logLevel: 'error',
+    plugins: [
+      {
+        // tfjs packages stay external (one engine, their .wasm files); deep imports of tfjs-core's
+        // ESM dist (gradient registration) are bundled, as Node cannot load them directly.
+        name: 'tfjs-external',
+        setup(b) {
+          b.onResolve({ filter: /^@tensorflow\/[^/]+$/ }, (args) => ({ path: args.path, external: true }));
+        },
+      },
+    ],
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
+  });
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+  await rm(child, { force: true });
+});
+
+function tinyConfig(outDir: string, steps: number) {
+  return {
+    name: 'kill-test',
+    seed: 11,
+    steps,
+    backend: 'cpu',
+    outDir,
+    model: { size: '1_2_16', dropout: 0.1 },
+    data: {
+      train: { kind: 'diagnostic', task: 'addition' },
+      eval: { kind: 'diagnostic', task: 'addition', testSize: 8 },
+      batchSize: 4,
+    },
+    optimizer: { lr: 3e-3, weightDecay: 0.1 },
+    schedule: { kind: 'cosine', warmupSteps: 3, floor: 'scale' },
+    eval: { every: 10, batches: 2 },
+    checkpoint: { every: 3, keep: 2 },
+    log: { progress: false },
+  };
+}
+
+describe('runTraining', () => {
+  it('writes the run directory layout', async () => {
+    const summary = await runTraining(resolveRunConfig(tinyConfig(join(dir, 'layout'), 4)), {
+      progress: false,
+    });
+    expect(summary.result.state.step).toBe(4);
+    for (const f of [
+      'config.resolved.json',
+      'metrics.jsonl',
+      'checkpoints/step-00000003',
+      'checkpoints/step-00000004',
+      'final/model.safetensors',
+    ]) {
+      expect(existsSync(join(summary.runDir, f))).toBe(true);
+    }
+    const resolved = JSON.parse(await readFile(join(summary.runDir, 'config.resolved.json'), 'utf8'));
+    expect(resolved.backend.name).toBe('cpu');
+    expect(resolved.model).toMatchObject({ nLayer: 1, vocabSize: 31 });
+    const records = await readMetrics(join(summary.runDir, 'metrics.jsonl'));
+    expect(records[0]).toMatchObject({ kind: 'train', step: 1 });
+    expect(records[0]).toHaveProperty('gradNorm');
+    expect(records[0]).toHaveProperty('tokensPerSecond');
+    expect(records.at(-1)).toMatchObject({ kind: 'eval', step: 4 });
+  });
+
+  it('a run killed with SIGKILL mid-run and resumed ends with the same weights as an uninterrupted one', async () => {
+    const steps = 60;
+    const reference = await runTraining(resolveRunConfig(tinyConfig(join(dir, 'ref'), steps)), {
+      progress: false,
+    });
+
+    const killedOut = join(dir, 'killed');
+    const configPath = join(dir, 'kill.json');
+    await writeFile(configPath, JSON.stringify(tinyConfig(killedOut, steps)));
+    const proc = spawn(process.execPath, [child, configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    proc.stderr.on('data', (d) => (stderr += String(d)));
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      proc.on('exit', (code, signal) => resolve({ code, signal })),
+    );
+    const metrics = join(killedOut, 'kill-test', 'metrics.jsonl');
+    let killedAt = -1;
+    while (killedAt < 0) {
+      await new Promise((r) => setTimeout(r, 15));
+      if (proc.exitCode !== null) throw new Error(`child exited early: ${stderr}`);
+      if (!existsSync(metrics)) continue;
+      const steps_ = (await readFile(metrics, 'utf8'))
+        .split('\n')
+        .filter((l) => l.includes('"kind":"train"')).length;
+      if (steps_ >= 7) {
+        proc.kill('SIGKILL');
+        killedAt = steps_;
+      }
+    }
+    expect(await exited).toMatchObject({ signal: 'SIGKILL' });
+    expect(existsSync(join(killedOut, 'kill-test', 'final'))).toBe(false);
+
+    const resumed = await runTraining(resolveRunConfig(tinyConfig(killedOut, steps)), {
+      resume: join(killedOut, 'kill-test'),
+      progress: false,
+    });
+    expect(resumed.result.state.step).toBe(steps);
+    const a = await readFile(join(reference.finalDir, 'model.safetensors'));
+    const b = await readFile(join(resumed.finalDir, 'model.safetensors'));
+    expect(b.equals(a)).toBe(true);
+    const records = await readMetrics(join(resumed.runDir, 'metrics.jsonl'));
+    expect(records.filter((r) => r.kind === 'train').map((r) => r.step)).toEqual(
+      Array.from({ length: steps }, (_, i) => i + 1),
+    );
+  });
+
+  it('refuses a batch that cannot fit, before allocating, with an estimate', async () => {
+    const config = resolveRunConfig({
+      ...tinyConfig(join(dir, 'big'), 1),
+      model: { size: '12_12_768' },
+      data: { train: { kind: 'diagnostic', task: 'addition' }, batchSize: 4096 },
+      guards: { memoryLimitMB: 512 },
+    });
+    await expect(runTraining(config, { progress: false })).rejects.toThrow(
+      /needs about .* GB .* only 0\.50 GB/,
+    );
+  });
+});

@@ -1,0 +1,229 @@
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ProcptError, writeJsonAtomic } from '@procpt/core';
+import {
+  Gpt,
+  type GptConfig,
+  gptConfig,
+  loadCheckpoint,
+  parameterCount,
+  readCheckpointConfig,
+  saveCheckpoint,
+  trainableNames,
+  transfer,
+} from '@procpt/model';
+import * as tf from '@tensorflow/tfjs-core';
+import { type BackendPreference, type BackendReport, selectBackend } from './backends.js';
+import { latestCheckpoint, loadTrainCheckpoint } from './checkpoints.js';
+import type { RunConfig } from './config.js';
+import { type ResolvedData, resolveData } from './data.js';
+import { assertFitsInMemory, defaultMemoryLimit, estimateTrainingMemory } from './memory.js';
+import { type TrainResult, Trainer, type ResumeState } from './trainer.js';
+
+/** Options of {@link runTraining}. */
+export interface RunOptions {
+  /** A checkpoint directory, or a run directory whose newest checkpoint is used. */
+  resume?: string;
+  /** Overrides `config.backend`. */
+  backend?: BackendPreference;
+  /** Abort (e.g. on SIGINT): checkpoint after the current step, then throw `interrupted`. */
+  signal?: AbortSignal;
+  /** Progress display on/off (default: `config.log.progress`). */
+  progress?: boolean;
+  /** Human status lines (backend, run directory, resume point). */
+  onInfo?: (line: string) => void;
+  onWarn?: (line: string) => void;
+}
+
+/** The outcome of {@link runTraining}. */
+export interface RunSummary {
+  runDir: string;
+  finalDir: string;
+  backend: BackendReport;
+  model: GptConfig;
+  parameters: number;
+  trainable: number;
+  result: TrainResult;
+}
+
+async function isCheckpointDir(dir: string): Promise<boolean> {
+  return access(join(dir, 'procpt.json')).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Resolves `--resume`: a checkpoint directory itself, or a run directory's newest checkpoint. */
+export async function resolveResumePath(path: string): Promise<string> {
+  if (await isCheckpointDir(path)) return path;
+  const latest = await latestCheckpoint(join(path, 'checkpoints'));
+  if (!latest) {
+    throw new ProcptError('usage', `nothing to resume in ${path}: no checkpoints/step-* directory`, {
+      hint: 'pass a run directory (runs/<name>) or a checkpoint directory',
+    });
+  }
+  return latest;
+}
+
+async function buildModel(
+  config: RunConfig,
+  data: ResolvedData,
+  length: number,
+  backend: BackendReport['name'],
+): Promise<Gpt> {
+  const m = config.model;
+  if (m.init.from === 'checkpoint') return (await loadCheckpoint(m.init.path)).model;
+  const gpt = gptConfig(m.size, {
+    vocabSize: m.vocabSize ?? data.vocabSize,
+    nPositions: m.nPositions ?? data.nPositions ?? length - 1,
+    tied: m.tied,
+    dropout: m.dropout,
+  });
+  const limit = config.guards.memoryLimitMB ? config.guards.memoryLimitMB * 1024 * 1024 : undefined;
+  checkMemory(config, gpt, length, limit ?? defaultMemoryLimit(backend));
+  const model = Gpt.create(gpt, { seed: config.seed });
+  if (m.init.from === 'transfer') {
+    const source = await loadCheckpoint(m.init.path);
+    try {
+      transfer(source.model, model, { parts: m.init.parts, embeddingInit: m.init.embeddingInit });
+    } finally {
+      source.model.dispose();
+    }
+  }
+  return model;
+}
+
+function checkMemory(config: RunConfig, gpt: GptConfig, length: number, limitBytes: number): void {
+  const estimate = estimateTrainingMemory(gpt, {
+    batchSize: config.data.batchSize,
+    length,
+    accumulation: config.data.accumulation,
+    parameters: parameterCount(gpt),
+  });
+  assertFitsInMemory(estimate, limitBytes, `run ${config.name}`);
+}
+
+/**
+ * Runs (or resumes) a training run from a validated config: selects the backend, builds the data
+ * and the model (scratch, checkpoint or the paper's transfer), refuses batches that cannot fit,
+ * and trains into `<outDir>/<name>/` — `config.resolved.json`, `metrics.jsonl`,
+ * `checkpoints/step-*` (keep-last-K, resumable) and `final/` (weights + config, no optimizer).
+ */
+export async function runTraining(config: RunConfig, options: RunOptions = {}): Promise<RunSummary> {
+  const info = options.onInfo ?? (() => undefined);
+  const backend = await selectBackend(options.backend ?? config.backend, {
+    ...(config.threads ? { threads: config.threads } : {}),
+  });
+  info(`backend: ${backend.name} (${backend.package} ${backend.version}, ${backend.device})`);
+  for (const note of backend.notes) info(`  ${note}`);
+  const runDir = join(config.outDir, config.name);
+  const train = await resolveData(config.data.train, config.seed, 'train');
+  const evalData = config.data.eval ? await resolveData(config.data.eval, config.seed, 'eval') : undefined;
+  const length = config.data.length ?? train.length;
+  if (length === undefined) {
+    throw new ProcptError('config', 'data.length is required for token-shard data', {
+      hint: 'set data.length to the context length in tokens (model inputs are length - 1)',
+    });
+  }
+
+  let model: Gpt;
+  let resume: ResumeState | undefined;
+  if (options.resume) {
+    const path = await resolveResumePath(options.resume);
+    const gpt = await readCheckpointConfig(path);
+    const limit = config.guards.memoryLimitMB ? config.guards.memoryLimitMB * 1024 * 1024 : undefined;
+    checkMemory(config, gpt, length, limit ?? defaultMemoryLimit(backend.name));
+    const loaded = await loadTrainCheckpoint(path);
+    model = loaded.model;
+    resume = { state: loaded.state, moments: loaded.moments };
+    info(`resuming from ${path} (step ${loaded.state.step})`);
+  } else {
+    model = await buildModel(config, train, length, backend.name);
+  }
+  try {
+    if (train.vocabSize > model.config.vocabSize) {
+      throw new ProcptError(
+        'config',
+        `the training data uses ${train.vocabSize} token ids but model.vocabSize is ${model.config.vocabSize}`,
+        { hint: 'remove model.vocabSize to size the model from the data' },
+      );
+    }
+    const trainable = trainableNames(model, config.model.trainable);
+    const parameters = parameterCount(model.config);
+    const trainableCount = trainable.reduce((a, n) => a + model.param(n).size, 0);
+    await writeJsonAtomic(join(runDir, 'config.resolved.json'), {
+      config,
+      model: model.config,
+      parameters,
+      trainableParameters: trainableCount,
+      length,
+      data: { train: train.source.describe(), eval: evalData?.source.describe() ?? null },
+      backend,
+      resumedFrom: options.resume ?? null,
+    });
+    info(`run directory: ${runDir} (${parameters} parameters, ${trainableCount} trained)`);
+    const trainer = new Trainer(
+      {
+        model,
+        data: train.source,
+        batchSize: config.data.batchSize,
+        length,
+        accumulation: config.data.accumulation,
+        steps: config.steps,
+        trainable,
+        optimizer: config.optimizer,
+        schedule: { ...config.schedule, totalSteps: config.steps },
+        seed: config.seed,
+        ...(evalData
+          ? {
+              eval: {
+                source: evalData.source,
+                every: config.eval.every,
+                batches: config.eval.batches,
+                patience: config.eval.patience,
+                metric: config.eval.metric,
+              },
+            }
+          : {}),
+        checkpoints: {
+          dir: join(runDir, 'checkpoints'),
+          every: config.checkpoint.every,
+          keep: config.checkpoint.keep,
+          meta: { run: config.name, data: train.source.describe() },
+        },
+        metricsPath: join(runDir, 'metrics.jsonl'),
+        peakFlops: config.log.peakFlops,
+        progress: options.progress ?? config.log.progress,
+        debug: config.guards.debug,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onWarn ? { onWarn: options.onWarn } : {}),
+      },
+      resume,
+    );
+    if (resume) tf.dispose(Object.values(resume.moments));
+    try {
+      const result = await trainer.run();
+      const finalDir = join(runDir, 'final');
+      await saveCheckpoint(finalDir, model, {
+        step: result.state.step,
+        run: config.name,
+        data: train.source.describe(),
+        reason: result.reason,
+        eval: result.lastEval ?? null,
+      });
+      return {
+        runDir,
+        finalDir,
+        backend,
+        model: model.config,
+        parameters,
+        trainable: trainableCount,
+        result,
+      };
+    } finally {
+      trainer.dispose();
+    }
+  } finally {
+    model.dispose();
+  }
+}
