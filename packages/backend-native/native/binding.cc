@@ -137,6 +137,20 @@ FN(Transpose) {
   if (a.ok && rank >= 1 && rank <= 8) procpt::transpose(out, x, rank, shape, perm);
   return a.done();
 }
+// copyBlock(dst, dstShape, dstBegin, src, srcShape, srcBegin, size, rank)
+FN(CopyBlock) {
+  Args a(env, info);
+  float* dst = a.f32(0);
+  const int32_t* dshape = a.i32(1);
+  const int32_t* dbegin = a.i32(2);
+  const float* src = a.f32(3);
+  const int32_t* sshape = a.i32(4);
+  const int32_t* sbegin = a.i32(5);
+  const int32_t* size = a.i32(6);
+  const int rank = a.integer(7);
+  if (a.ok && rank >= 1 && rank <= 8) procpt::copy_block(dst, dshape, dbegin, src, sshape, sbegin, size, rank);
+  return a.done();
+}
 FN(GatherRows) {
   Args a(env, info);
   float* out = a.f32(0);
@@ -310,6 +324,7 @@ napi_value Init(napi_env env, napi_value exports) {
              {"sumCols", SumCols},
              {"transpose", Transpose},
              {"gatherRows", GatherRows},
+             {"copyBlock", CopyBlock},
              {"segmentSumRows", SegmentSumRows},
              {"adamw", AdamW},
              {"attentionForward", AttentionForward},

@@ -42,6 +42,8 @@ void unary(int op, float* out, const float* x, long n, float alpha);
 void softmax_rows(float* out, const float* x, long rows, int cols);
 void reduce_rows(int op, float* out, const float* x, long rows, long cols);
 void sum_cols(float* out, const float* x, long rows, long cols);
+void copy_block(float* dst, const int* dstShape, const int* dstBegin, const float* src, const int* srcShape,
+                const int* srcBegin, const int* size, int rank);
 void transpose(float* out, const float* x, int rank, const int* shape, const int* perm);
 void gather_rows(float* out, const float* x, const int32_t* idx, long n, long rows, long cols);
 void segment_sum_rows(float* out, const float* x, const int32_t* ids, long n, long segments, long cols);

@@ -289,3 +289,33 @@ void adamw(float* p, const float* g, float* m, float* v, long n, float lr, float
 }
 
 }  // namespace procpt
+
+namespace procpt {
+// Copies the block `size` starting at srcBegin in src (shape srcShape) to dstBegin in dst (shape dstShape).
+// Covers Slice (dstBegin = 0), Concat (srcBegin = 0) and SplitV. Rows along the last axis are memcpy'd.
+void copy_block(float* dst, const int* dstShape, const int* dstBegin, const float* src, const int* srcShape,
+                const int* srcBegin, const int* size, int rank) {
+  long ds[8], ss[8];
+  ds[rank - 1] = ss[rank - 1] = 1;
+  for (int d = rank - 2; d >= 0; --d) {
+    ds[d] = ds[d + 1] * dstShape[d + 1];
+    ss[d] = ss[d + 1] * srcShape[d + 1];
+  }
+  long outer = 1;
+  for (int d = 0; d < rank - 1; ++d) outer *= size[d];
+  const long inner = size[rank - 1];
+  long d0 = 0, s0 = 0;
+  for (int d = 0; d < rank; ++d) { d0 += dstBegin[d] * ds[d]; s0 += srcBegin[d] * ss[d]; }
+#pragma omp parallel for schedule(static) if (outer * inner > (1 << 15))
+  for (long o = 0; o < outer; ++o) {
+    long rem = o, doff = d0, soff = s0;
+    for (int d = rank - 2; d >= 0; --d) {
+      const long idx = rem % size[d];
+      rem /= size[d];
+      doff += idx * ds[d];
+      soff += idx * ss[d];
+    }
+    std::memcpy(dst + doff, src + soff, sizeof(float) * inner);
+  }
+}
+}  // namespace procpt

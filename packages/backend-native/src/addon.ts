@@ -22,6 +22,10 @@ export interface NativeAddon {
   reduceRows(op: number, out: Float32Array, x: Float32Array, rows: number, cols: number): void;
   sumCols(out: Float32Array, x: Float32Array, rows: number, cols: number): void;
   transpose(out: Float32Array, x: Float32Array, shape: Int32Array, perm: Int32Array, rank: number): void;
+  copyBlock(
+    dst: Float32Array, dstShape: Int32Array, dstBegin: Int32Array, src: Float32Array, srcShape: Int32Array,
+    srcBegin: Int32Array, size: Int32Array, rank: number,
+  ): void;
   gatherRows(out: Float32Array, x: Float32Array, idx: Int32Array, n: number, rows: number, cols: number): void;
   segmentSumRows(out: Float32Array, x: Float32Array, ids: Int32Array, n: number, segments: number, cols: number): void;
   adamw(

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadAddon } from './addon.js';
 import { NATIVE_BACKEND } from './kernel-util.js';
 import { registerBasicKernels } from './kernels-basic.js';
+import { registerCopyKernels } from './kernels-copy.js';
 import { registerFusedKernels } from './kernels-fused.js';
 import { registerMatmulKernels } from './kernels-matmul.js';
 
@@ -33,7 +34,8 @@ let status: NativeBackendStatus | undefined;
  * with the hot ones (matmuls, elementwise math, softmax, reductions, transpose, gather/segment-sum) and the
  * fused transformer kernels replaced by the native addon's multithreaded SIMD code. Never throws: when the addon
  * is missing or broken it returns `{available: false, reason}` and registers nothing. Idempotent. The backend has
- * priority 0, so it is used only after `await tf.setBackend('procpt-native')`.
+ * priority 0, so it is used only after `await tf.setBackend('procpt-native')`. Threads: all cores, or
+ * `PROCPT_NATIVE_THREADS` when set.
  */
 export function registerNativeBackend(): NativeBackendStatus {
   if (status) return status;
@@ -47,8 +49,11 @@ export function registerNativeBackend(): NativeBackendStatus {
     if (tf.getKernel(kernel.kernelName, NATIVE_BACKEND)) continue;
     tf.registerKernel({ ...kernel, backendName: NATIVE_BACKEND });
   }
+  const threads = Number(process.env.PROCPT_NATIVE_THREADS);
+  if (Number.isInteger(threads) && threads > 0) load.addon.setThreads(threads);
   registerMatmulKernels(load.addon);
   registerBasicKernels(load.addon);
+  registerCopyKernels(load.addon);
   registerFusedKernels(load.addon);
   status = { available: true };
   return status;

@@ -15,11 +15,19 @@ export interface NativeKernelArgs {
 /** A native kernel body: returns null to hand the call to the `cpu` kernel of the same name. */
 export type NativeKernel = (args: NativeKernelArgs) => TensorInfo | TensorInfo[] | null;
 
-/** The Float32Array backing a float32 tensor of the cpu-derived backend (zero-copy), or null. */
+/**
+ * The values of a float32 tensor of the cpu-derived backend as a Float32Array: its own storage (zero-copy), or
+ * a converted copy when the cpu backend kept another array type under a float32 dtype (its int32→float32 `Cast`
+ * only relabels the data). Null for other dtypes. Read-only use only.
+ */
 export function f32(backend: MathBackendCPU, t: TensorInfo | undefined): Float32Array | null {
   if (!t || t.dtype !== 'float32') return null;
   const values = backend.data.get(t.dataId)?.values;
-  return values instanceof Float32Array && values.length === sizeOf(t.shape) ? values : null;
+  if (values instanceof Float32Array) return values.length === sizeOf(t.shape) ? values : null;
+  if (values instanceof Int32Array || values instanceof Uint8Array) {
+    return values.length === sizeOf(t.shape) ? Float32Array.from(values) : null;
+  }
+  return null;
 }
 
 /** The Int32Array backing an int32 tensor, or null. */

@@ -18,6 +18,21 @@ function run(name: string, inputs: tf.NamedTensorMap, attrs: Record<string, unkn
   return Array.isArray(r) ? (r as tf.Tensor[]) : [r as tf.Tensor];
 }
 
+/** Forward of a fused op: returns the value and the gradient function (one gradient per input). */
+type FusedForward = (
+  inputs: tf.Tensor[],
+  save: tf.GradSaveFunc,
+) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] };
+
+/** `tf.customGrad` over `n` tensor inputs with a typed forward (tfjs' own typing cannot express it). */
+function custom(n: number, f: FusedForward): (...xs: tf.Tensor[]) => tf.Tensor {
+  const wrapped = (...args: unknown[]) => {
+    const r = f(args.slice(0, n) as tf.Tensor[], args[n] as tf.GradSaveFunc);
+    return { value: r.value, gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => r.gradFunc(dy as tf.Tensor, saved) };
+  };
+  return tf.customGrad(wrapped as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...xs: tf.Tensor[]) => tf.Tensor;
+}
+
 function causalMask(t: number): tf.Tensor2D {
   return tf.tidy(() => tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([t, t]), -1, 0)), -1e9) as tf.Tensor2D);
 }
@@ -38,13 +53,12 @@ export function fusedAttention(qkv: tf.Tensor3D, nHead: number): tf.Tensor3D {
     probs!.dispose();
     return y as tf.Tensor3D;
   }
-  const f = tf.customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
-    const [y, probs] = run(FUSED_KERNELS.attention, { qkv: x }, { nHead });
-    save([x, probs!]);
+  const f = custom(1, ([x], save) => {
+    const [y, probs] = run(FUSED_KERNELS.attention, { qkv: x! }, { nHead });
+    save([x!, probs!]);
     return {
       value: y!,
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
-        run(FUSED_KERNELS.attentionGrad, { dy: dy as tf.Tensor, qkv: saved[0]!, probs: saved[1]! }, { nHead }),
+      gradFunc: (dy, saved) => run(FUSED_KERNELS.attentionGrad, { dy, qkv: saved[0]!, probs: saved[1]! }, { nHead }),
     };
   });
   return f(qkv) as tf.Tensor3D;
@@ -83,13 +97,12 @@ export function layerNorm<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, beta: t
     tf.dispose([mean!, rstd!]);
     return y as T;
   }
-  const f = tf.customGrad((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-    const [y, mean, rstd] = run(FUSED_KERNELS.layerNorm, { x: xi, gamma: g, beta: b }, { epsilon });
-    save([xi, g, mean!, rstd!]);
+  const f = custom(3, ([xi, g, b], save) => {
+    const [y, mean, rstd] = run(FUSED_KERNELS.layerNorm, { x: xi!, gamma: g!, beta: b! }, { epsilon });
+    save([xi!, g!, mean!, rstd!]);
     return {
       value: y!,
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], s: tf.Tensor[]) =>
-        run(FUSED_KERNELS.layerNormGrad, { dy: dy as tf.Tensor, x: s[0]!, gamma: s[1]!, mean: s[2]!, rstd: s[3]! }),
+      gradFunc: (dy, s) => run(FUSED_KERNELS.layerNormGrad, { dy, x: s[0]!, gamma: s[1]!, mean: s[2]!, rstd: s[3]! }),
     };
   });
   return f(x, gamma, beta) as T;
@@ -108,12 +121,11 @@ export function biasGelu<T extends tf.Tensor>(x: T, bias: tf.Tensor1D): T {
     });
   }
   if (!tapeOn()) return run(FUSED_KERNELS.biasGelu, { x, bias })[0] as T;
-  const f = tf.customGrad((xi: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([xi, b]);
+  const f = custom(2, ([xi, b], save) => {
+    save([xi!, b!]);
     return {
-      value: run(FUSED_KERNELS.biasGelu, { x: xi, bias: b })[0]!,
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], s: tf.Tensor[]) =>
-        run(FUSED_KERNELS.biasGeluGrad, { dy: dy as tf.Tensor, x: s[0]!, bias: s[1]! }),
+      value: run(FUSED_KERNELS.biasGelu, { x: xi!, bias: b! })[0]!,
+      gradFunc: (dy, s) => run(FUSED_KERNELS.biasGeluGrad, { dy, x: s[0]!, bias: s[1]! }),
     };
   });
   return f(x, bias) as T;
@@ -148,13 +160,13 @@ export function maskedCrossEntropy(h: tf.Tensor2D, w: tf.Tensor2D, targets: tf.T
     correct!.dispose();
     return loss as tf.Scalar;
   }
-  const f = tf.customGrad((hi: tf.Tensor, wi: tf.Tensor, save: tf.GradSaveFunc) => {
-    const [loss, correct, dh, dw] = run(FUSED_KERNELS.maskedCrossEntropy, { h: hi, w: wi, targets, weights }, { withGrad: true });
+  const f = custom(2, ([hi, wi], save) => {
+    const [loss, correct, dh, dw] = run(FUSED_KERNELS.maskedCrossEntropy, { h: hi!, w: wi!, targets, weights }, { withGrad: true });
     correct!.dispose();
     save([dh!, dw!]);
     return {
       value: loss!,
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], s: tf.Tensor[]) => [tf.mul(s[0]!, dy as tf.Tensor), tf.mul(s[1]!, dy as tf.Tensor)],
+      gradFunc: (dy, s) => [tf.mul(s[0]!, dy), tf.mul(s[1]!, dy)],
     };
   });
   return f(h, w) as tf.Scalar;

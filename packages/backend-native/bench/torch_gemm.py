@@ -1,0 +1,24 @@
+# GEMM GFLOP/s of torch (1 and 2 threads) and numpy for the shapes given as MxKxN arguments. One JSON line.
+import json, sys, time
+import numpy as np
+import torch
+
+def best(fn, flops, reps=5):
+    fn()
+    ts = []
+    for _ in range(reps):
+        t0 = time.perf_counter(); fn(); ts.append(time.perf_counter() - t0)
+    return flops / sorted(ts)[len(ts) // 2] / 1e9
+
+out = {}
+for spec in sys.argv[1:]:
+    m, k, n = (int(x) for x in spec.split('x'))
+    a, b = torch.randn(m, k), torch.randn(k, n)
+    na, nb = a.numpy(), b.numpy()
+    r = {}
+    for th in (1, 2):
+        torch.set_num_threads(th)
+        r[f'torch-{th}t'] = best(lambda: a @ b, 2.0 * m * n * k)
+    r['numpy'] = best(lambda: na @ nb, 2.0 * m * n * k)
+    out[spec] = r
+print(json.dumps(out))
