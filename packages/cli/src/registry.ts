@@ -1,9 +1,10 @@
 import { evalCommands } from './commands/eval.js';
 import { modelCommands } from './commands/model.js';
+import { trainerCommands } from './commands/trainer.js';
 import type { CommandModule } from './program.js';
 
 /**
  * Every package's commands, in `--help` order. Each module lives in `commands/<package>.ts` and
  * calls only that package's public API.
  */
-export const commandModules: CommandModule[] = [modelCommands, evalCommands];
+export const commandModules: CommandModule[] = [modelCommands, evalCommands, trainerCommands];

@@ -37,3 +37,5 @@ export { resolveData, shardSource } from './data.js';
 export type { ResolvedData } from './data.js';
 export { runTraining, resolveResumePath } from './run.js';
 export type { RunOptions, RunSummary } from './run.js';
+export { benchTrain, measureMatmulFlops, syntheticSource } from './bench.js';
+export type { BenchTrainOptions, BenchTrainResult } from './bench.js';

@@ -134,6 +134,17 @@ export async function runTraining(config: RunConfig, options: RunOptions = {}): 
     const limit = config.guards.memoryLimitMB ? config.guards.memoryLimitMB * 1024 * 1024 : undefined;
     checkMemory(config, gpt, length, limit ?? defaultMemoryLimit(backend.name));
     const loaded = await loadTrainCheckpoint(path);
+    if (loaded.state.step > config.steps) {
+      loaded.model.dispose();
+      tf.dispose(Object.values(loaded.moments));
+      throw new ProcptError(
+        'config',
+        `steps is ${config.steps} but ${path} is already at step ${loaded.state.step}`,
+        {
+          hint: 'resume with the config the run was started with (or more steps)',
+        },
+      );
+    }
     model = loaded.model;
     resume = { state: loaded.state, moments: loaded.moments };
     info(`resuming from ${path} (step ${loaded.state.step})`);

@@ -53,8 +53,8 @@ export interface TrainerOptions {
   debug?: boolean;
   /** Aborting (e.g. on SIGINT) saves a checkpoint after the current step and throws `interrupted`. */
   signal?: AbortSignal;
-  /** Called after each step with its metrics. */
-  onStep?: (metrics: StepMetrics) => void;
+  /** Called after each step with its metrics (awaited). */
+  onStep?: (metrics: StepMetrics) => void | Promise<void>;
   /** Called for warnings (default: stderr). */
   onWarn?: (message: string) => void;
 }
@@ -182,7 +182,7 @@ export class Trainer {
           time: new Date().toISOString(),
         };
         await this.log?.append(metrics);
-        o.onStep?.(metrics);
+        await o.onStep?.(metrics);
         progress?.update(this.state.step, `loss ${loss.toFixed(4)}  lr ${lr.toExponential(2)}`);
         this.checkLeaks();
 

@@ -1,0 +1,196 @@
+import { ProcptError } from '@procpt/core';
+import {
+  type BackendPreference,
+  applySets,
+  BACKEND_ORDER,
+  benchTrain,
+  listBackends,
+  PRESETS,
+  presetNames,
+  readConfigFile,
+  resolveRunConfig,
+  runTraining,
+} from '@procpt/trainer-gpu';
+import type { Command } from 'commander';
+import { type CliContext, parseIntOption, parseNumberOption } from '../context.js';
+import type { CommandModule } from '../program.js';
+
+function parseBackend(raw: string): BackendPreference {
+  const all = ['auto', ...BACKEND_ORDER];
+  if (!all.includes(raw)) {
+    throw new ProcptError('usage', `--backend must be one of ${all.join(', ')}, got ${JSON.stringify(raw)}`);
+  }
+  return raw as BackendPreference;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+async function silenceTfjsBanner(): Promise<void> {
+  const tf = await import('@tensorflow/tfjs-core');
+  tf.env().set('PROD', true);
+}
+
+interface TrainFlags {
+  config?: string;
+  preset?: string;
+  set: string[];
+  backend?: BackendPreference;
+  resume?: string;
+  progress: boolean;
+  listPresets?: boolean;
+}
+
+async function train(ctx: CliContext, flags: TrainFlags): Promise<void> {
+  if (flags.listPresets) {
+    ctx.result(
+      Object.fromEntries(presetNames().map((n) => [n, { name: PRESETS[n]!.name, steps: PRESETS[n]!.steps }])),
+      () => presetNames().join('\n'),
+    );
+    return;
+  }
+  if (!flags.config && !flags.preset) {
+    throw new ProcptError('usage', 'procpt train needs --config FILE.yaml or --preset NAME', {
+      hint: 'procpt train --list-presets shows the shipped presets',
+    });
+  }
+  let raw: unknown = flags.config ? await readConfigFile(flags.config) : {};
+  if (flags.preset) raw = { ...(raw as object), preset: flags.preset };
+  raw = applySets(raw, flags.set);
+  const config = resolveRunConfig(raw, flags.config ?? `preset ${flags.preset}`);
+  await silenceTfjsBanner();
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130); // second Ctrl-C: leave now
+    ctx.warn('interrupt: finishing the current step and saving a checkpoint (Ctrl-C again to quit now)');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const summary = await runTraining(config, {
+      ...(flags.resume ? { resume: flags.resume } : {}),
+      ...(flags.backend ? { backend: flags.backend } : {}),
+      signal: controller.signal,
+      progress: flags.progress && !ctx.json,
+      onInfo: (line) => ctx.warn(line),
+      onWarn: (line) => ctx.warn(`warning: ${line}`),
+    });
+    const { result } = summary;
+    ctx.result(
+      {
+        runDir: summary.runDir,
+        final: summary.finalDir,
+        backend: summary.backend.name,
+        device: summary.backend.device,
+        steps: result.state.step,
+        reason: result.reason,
+        tokens: result.state.tokens,
+        lastEval: result.lastEval ?? null,
+      },
+      () =>
+        `${result.reason} at step ${result.state.step}: ${summary.finalDir}` +
+        (result.lastEval
+          ? ` (eval loss ${result.lastEval.loss.toFixed(4)}, accuracy ${(100 * result.lastEval.accuracy).toFixed(2)}%)`
+          : ''),
+    );
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+interface BenchFlags {
+  size: string;
+  vocab: number;
+  context: number;
+  batch: number;
+  steps: number;
+  warmup: number;
+  backend: BackendPreference;
+  peakFlops?: number;
+}
+
+/** `procpt backends`, `procpt train`, `procpt bench train` (from @procpt/trainer-gpu). */
+export const trainerCommands: CommandModule = {
+  source: '@procpt/trainer-gpu',
+  register(program: Command, ctx: CliContext) {
+    program
+      .command('backends')
+      .description('list the tfjs backends procpt can train on here, and what each needs')
+      .action(async () => {
+        await silenceTfjsBanner();
+        const rows = await listBackends();
+        ctx.result(rows, () =>
+          rows
+            .map(
+              (r) =>
+                `${r.name.padEnd(15)} ${r.status.padEnd(10)} ${r.package}${r.reason && r.status !== 'available' ? `: ${r.reason}` : ''}\n${' '.repeat(16)}needs: ${r.needs}`,
+            )
+            .join('\n'),
+        );
+      });
+
+    program
+      .command('train')
+      .description('train a GPT from a run config (YAML/JSON) or a preset into runs/<name>/')
+      .option('-c, --config <file>', 'run config (.yaml, .yml or .json)')
+      .option('-p, --preset <name>', 'start from a shipped preset (see --list-presets)')
+      .option(
+        '-s, --set <key=value>',
+        'override a config field, e.g. optimizer.lr=1e-3 (repeatable)',
+        collect,
+        [],
+      )
+      .option(
+        '-b, --backend <name>',
+        `auto | ${BACKEND_ORDER.join(' | ')} (overrides the config)`,
+        parseBackend,
+      )
+      .option('-r, --resume <dir>', 'resume from a run directory or a checkpoint directory')
+      .option('--no-progress', 'no progress bar')
+      .option('--list-presets', 'list the shipped presets and exit')
+      .action(async (flags: TrainFlags) => train(ctx, flags));
+
+    const bench =
+      program.commands.find((c) => c.name() === 'bench') ??
+      program.command('bench').description('benchmarks');
+    bench
+      .command('train')
+      .description(
+        'time training steps: tokens/s, ms/step, MFU and the trainer overhead over the bare model step',
+      )
+      .option('--size <nLayer_nHead_dModel>', 'model size', '2_4_128')
+      .option('--vocab <n>', 'vocabulary size', parseIntOption('--vocab', 2), 64)
+      .option('--context <n>', 'context length', parseIntOption('--context', 2), 128)
+      .option('--batch <n>', 'batch size', parseIntOption('--batch', 1), 16)
+      .option('--steps <n>', 'timed steps', parseIntOption('--steps', 1), 10)
+      .option('--warmup <n>', 'untimed warm-up steps', parseIntOption('--warmup', 0), 2)
+      .option('-b, --backend <name>', `auto | ${BACKEND_ORDER.join(' | ')}`, parseBackend, 'auto')
+      .option(
+        '--peak-flops <n>',
+        'device peak FLOP/s for MFU (default: measured dense matmul)',
+        parseNumberOption('--peak-flops'),
+      )
+      .action(async (flags: BenchFlags) => {
+        await silenceTfjsBanner();
+        const r = await benchTrain({ ...flags, ...(flags.peakFlops ? { peakFlops: flags.peakFlops } : {}) });
+        const out = {
+          backend: r.backend,
+          tokensPerSecond: r.tokensPerSecond,
+          msPerStep: r.msPerStep,
+          mfu: r.mfu,
+          device: r.device,
+          peakFlops: r.peakFlops,
+          peakSource: r.peakSource,
+          bareMsPerStep: r.bareMsPerStep,
+          trainerOverhead: r.trainerOverhead,
+          shape: r.shape,
+        };
+        ctx.result(
+          out,
+          () =>
+            `${r.backend} (${r.device}): ${r.tokensPerSecond} tokens/s, ${r.msPerStep} ms/step, MFU ${(100 * r.mfu).toFixed(1)}% of ${(r.peakFlops / 1e9).toFixed(1)} GFLOP/s (${r.peakSource}); bare model step ${r.bareMsPerStep} ms, trainer overhead ${(100 * r.trainerOverhead).toFixed(1)}%`,
+        );
+      });
+  },
+};

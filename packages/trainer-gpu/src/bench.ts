@@ -1,0 +1,177 @@
+import type { BatchOptions, CursorBatch, DataSource } from '@procpt/core';
+import { flopsPerToken, Gpt, gptConfig } from '@procpt/model';
+import * as tf from '@tensorflow/tfjs-core';
+import { type BackendPreference, type BackendReport, selectBackend } from './backends.js';
+import { Trainer } from './trainer.js';
+
+/** Options of {@link benchTrain}. */
+export interface BenchTrainOptions {
+  /** `nLayer_nHead_dModel`, default `2_4_128`. */
+  size?: string;
+  vocab?: number;
+  /** Tokens per row (model inputs are `context`, rows are `context + 1`). */
+  context?: number;
+  batch?: number;
+  /** Timed steps (after `warmup` untimed ones). */
+  steps?: number;
+  warmup?: number;
+  backend?: BackendPreference;
+  /** Peak FLOP/s for MFU; default: a dense matmul measured on the same backend. */
+  peakFlops?: number;
+}
+
+/** What {@link benchTrain} measured. */
+export interface BenchTrainResult {
+  backend: string;
+  device: 'gpu' | 'cpu';
+  /** Full trainer step (data, AdamW, clipping, metrics, guards), median. */
+  tokensPerSecond: number;
+  msPerStep: number;
+  mfu: number;
+  peakFlops: number;
+  peakSource: 'given' | 'measured-matmul';
+  /** Bare model step: `tf.train.adam().minimize(model.loss)` on the same shapes, median. */
+  bareMsPerStep: number;
+  /** Median over interleaved step pairs of `trainer / bare - 1`. */
+  trainerOverhead: number;
+  shape: { size: string; vocab: number; context: number; batch: number; steps: number };
+  report: BackendReport;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Synthetic data: `next = (7·tok + 3) mod V` rows, every target scored, cursor `{index}`. */
+export function syntheticSource(vocab: number): DataSource {
+  return {
+    describe: () => ({ kind: 'synthetic-affine', vocabSize: vocab }),
+    async *batches(options: BatchOptions): AsyncIterable<CursorBatch> {
+      let index = typeof options.cursor?.index === 'number' ? options.cursor.index : 0;
+      for (;;) {
+        const tokens = new Int32Array(options.batch * options.length);
+        const loss = new Uint8Array(options.batch * options.length).fill(1);
+        for (let r = 0; r < options.batch; r++, index++) {
+          let tok = (Math.imul(index + 1, 2654435761) >>> 0) % vocab;
+          for (let i = 0; i < options.length; i++) {
+            tokens[r * options.length + i] = tok;
+            tok = (7 * tok + 3) % vocab;
+          }
+          loss[r * options.length] = 0;
+        }
+        yield { tokens, loss, batch: options.batch, length: options.length, cursor: { index } };
+      }
+    },
+  };
+}
+
+/** Dense-matmul FLOP/s of the active backend (a practical peak for MFU on CPUs). */
+export async function measureMatmulFlops(n = 512, reps = 4): Promise<number> {
+  const a = tf.randomNormal([n, n], 0, 1, 'float32', 1);
+  const b = tf.randomNormal([n, n], 0, 1, 'float32', 2);
+  const warm = tf.matMul(a, b);
+  await warm.data();
+  warm.dispose();
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) {
+    const c = tf.matMul(a, b);
+    await c.data();
+    c.dispose();
+  }
+  const s = (performance.now() - t0) / 1000;
+  tf.dispose([a, b]);
+  return (2 * n * n * n * reps) / s;
+}
+
+/**
+ * Benchmarks one training step on the given shapes: the bare model step (stock tfjs Adam over
+ * `model.loss`) and the full {@link Trainer} step (data source, AdamW, global-norm clipping,
+ * metrics, guards), both medians after warm-up, and the trainer's overhead over the bare step.
+ */
+export async function benchTrain(options: BenchTrainOptions = {}): Promise<BenchTrainResult> {
+  const size = options.size ?? '2_4_128';
+  const vocab = options.vocab ?? 64;
+  const context = options.context ?? 128;
+  const batch = options.batch ?? 16;
+  const steps = options.steps ?? 10;
+  const warmup = options.warmup ?? 2;
+  const report = await selectBackend(options.backend ?? 'auto');
+  const config = gptConfig(size, { vocabSize: vocab, nPositions: context, dropout: 0 });
+  const length = context + 1;
+  const stepTokens = batch * context;
+
+  // The bare step (stock tfjs Adam over model.loss) runs interleaved with the trainer's steps,
+  // from inside onStep, so both see the same machine load; its time is subtracted from the
+  // trainer's step-to-step interval.
+  const bare = Gpt.create(config, { seed: 1 });
+  const adam = tf.train.adam(1e-3);
+  const vars = [...bare.params.values()];
+  const it = syntheticSource(vocab).batches({ batch, length })[Symbol.asyncIterator]();
+  const bareStep = async (): Promise<number> => {
+    const b = (await it.next()).value as CursorBatch;
+    const t0 = performance.now();
+    const tokens = tf.tensor2d(b.tokens, [batch, length], 'int32');
+    const mask = tf.tensor2d(b.loss, [batch, length], 'int32');
+    const loss = adam.minimize(() => bare.loss(tokens, mask), true, vars);
+    await loss?.data();
+    tf.dispose([tokens, mask, loss as tf.Tensor]);
+    return performance.now() - t0;
+  };
+  const model = Gpt.create(config, { seed: 1 });
+  const trainerTimes: number[] = [];
+  const bareTimes: number[] = [];
+  let last = 0;
+  let lastBare = 0;
+  const total = warmup + steps + 1;
+  const trainer = new Trainer({
+    model,
+    data: syntheticSource(vocab),
+    batchSize: batch,
+    length,
+    accumulation: 1,
+    steps: total,
+    trainable: [...model.params.keys()],
+    optimizer: { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, noDecay: [], gradClip: 1 },
+    schedule: { kind: 'constant', warmupSteps: 0, totalSteps: total, minLrRatio: 0.1, floor: 'clamp' },
+    seed: 1,
+    progress: false,
+    onStep: async (m) => {
+      const now = performance.now();
+      if (m.step > warmup + 1) {
+        trainerTimes.push(now - last - lastBare);
+        bareTimes.push(lastBare);
+      }
+      lastBare = m.step < total ? await bareStep() : 0;
+      last = now;
+    },
+  });
+  try {
+    await trainer.run();
+  } finally {
+    trainer.dispose();
+    model.dispose();
+    await it.return?.();
+    adam.dispose();
+    bare.dispose();
+  }
+  const msPerStep = median(trainerTimes);
+  const bareMsPerStep = median(bareTimes);
+  const overhead = median(trainerTimes.map((t, i) => t / bareTimes[i]! - 1));
+  const tokensPerSecond = (stepTokens * 1000) / msPerStep;
+  const peakFlops = options.peakFlops ?? (await measureMatmulFlops());
+  return {
+    backend: report.name,
+    device: report.device,
+    tokensPerSecond: Math.round(tokensPerSecond),
+    msPerStep: Number(msPerStep.toFixed(1)),
+    mfu: Number(((flopsPerToken(config, context) * tokensPerSecond) / peakFlops).toFixed(4)),
+    peakFlops: Math.round(peakFlops),
+    peakSource: options.peakFlops ? 'given' : 'measured-matmul',
+    bareMsPerStep: Number(bareMsPerStep.toFixed(1)),
+    trainerOverhead: Number(overhead.toFixed(4)),
+    shape: { size, vocab, context, batch, steps },
+    report,
+  };
+}
