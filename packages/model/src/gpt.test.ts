@@ -1,8 +1,10 @@
 import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { flopsPerToken, gptConfig, MODEL_PRESETS, parameterCount } from './config.js';
 import { Gpt } from './gpt.js';
+import { installWasmKernels } from './kernels.js';
 import { parameterGroup, parameterSpecs } from './names.js';
 
 beforeAll(async () => {
@@ -188,6 +190,23 @@ describe('Gpt', () => {
     }
     expect(counts[19]).toBe(counts[0]);
     m.dispose();
+  });
+
+  it('trains at the GPT-2 vocabulary with the default chunking (several chunks), on wasm', async () => {
+    await tf.setBackend('wasm');
+    installWasmKernels();
+    const m = Gpt.create(gptConfig('1_2_16', { vocabSize: 50257, nPositions: 64, dropout: 0 }), { seed: 1 });
+    const x = tf.tensor2d(
+      Array.from({ length: 2 * 64 }, (_, i) => (i * 7919) % 50257),
+      [2, 64],
+      'int32',
+    );
+    const { value, grads } = tf.variableGrads(() => m.loss(x, tf.onesLike(x)), [...m.params.values()]);
+    expect(value.dataSync()[0]).toBeCloseTo(Math.log(50257), 1);
+    expect(grads[m.param('transformer.wte.weight').name]!.shape).toEqual([50257, 16]);
+    tf.dispose([x, value, ...Object.values(grads)]);
+    m.dispose();
+    await tf.setBackend('cpu');
   });
 
   it('rejects contexts longer than nPositions and non-int tokens', () => {
