@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Gpt, type GptConfig } from '@procpt/model';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AdamW } from './adamw.js';
+import { selectBackend } from './backends.js';
+import { computeGradients } from './step.js';
+
+interface Case {
+  name: string;
+  config: GptConfig;
+  tokens: number[][];
+  lossMask: number[][];
+  weights: Record<string, { shape: number[]; data: number[] }>;
+  adamw: { losses: number[]; weights: Record<string, { shape: number[]; data: number[] }> };
+}
+interface Fixture {
+  adamwConfig: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; steps: number };
+  cases: Case[];
+}
+
+// The model helper's PyTorch fixture (torch.optim.AdamW on a real GPT-2, 3 steps).
+const fixture = JSON.parse(
+  readFileSync(join(fileURLToPath(import.meta.url), '..', '..', '..', 'model', 'src', 'fixtures', 'parity.json'), 'utf8'),
+) as Fixture;
+
+beforeAll(async () => {
+  await selectBackend('cpu');
+});
+
+describe('AdamW on GPT-2 vs the PyTorch fixture', () => {
+  for (const c of fixture.cases) {
+    it(`${c.name}: 3 AdamW steps match torch`, async () => {
+      const weights = new Map(Object.entries(c.weights).map(([n, w]) => [n, Float32Array.from(w.data)]));
+      const model = Gpt.fromWeights({ ...c.config, dropout: 0 }, weights);
+      const names = [...model.params.keys()];
+      const { lr, beta1, beta2, eps, weightDecay, steps } = fixture.adamwConfig;
+      const opt = new AdamW(model.params, names, { beta1, beta2, eps, weightDecay, noDecay: [] });
+      const b = c.tokens.length;
+      const t = c.tokens[0]!.length;
+      const batch = {
+        tokens: Int32Array.from(c.tokens.flat()),
+        loss: Uint8Array.from(c.lossMask.flat()),
+        batch: b,
+        length: t,
+      };
+      for (let s = 0; s < steps; s++) {
+        const g = computeGradients(model, [batch], names, { maxNorm: null, dropoutSeeds: [0], training: false });
+        expect((await g.loss.data())[0]).toBeCloseTo(c.adamw.losses[s]!, 5);
+        opt.applyGradients(g.grads, lr, g.scale);
+        tf.dispose([...Object.values(g.grads), g.loss, g.norm, g.scale]);
+      }
+      let worst = 0;
+      for (const [name, w] of Object.entries(c.adamw.weights)) {
+        const got = await model.param(name).data();
+        for (let i = 0; i < w.data.length; i++) worst = Math.max(worst, Math.abs(got[i]! - w.data[i]!));
+      }
+      expect(worst).toBeLessThan(2e-6);
+      opt.dispose();
+      model.dispose();
+    });
+  }
+});
