@@ -1,2 +1,17 @@
-// Filled by its issue; exports only what works.
-export {};
+/**
+ * @procpt/procgen — seeded, streaming generators of every procedural data type of the Procedural
+ * Pretraining study, with the shuffled control, mixtures, batch packing and a trainer DataSource.
+ *
+ * @packageDocumentation
+ */
+export { Rng } from './rng.js';
+export type { Generator, GeneratorSpec } from './generator.js';
+export { specOf } from './generator.js';
+export { createGenerator, listTypes, TYPE_NAMES } from './create.js';
+export type { TypeInfo, ParamInfo } from './create.js';
+export { mixtureEntropy, Mixture, Shuffled } from './composite.js';
+export type { MixtureLayout } from './composite.js';
+export { stream, packBatch, packedBatches, generatorSource } from './stream.js';
+export type { StreamOptions, PackOptions, SourceOptions } from './stream.js';
+export { ecaStep } from './eca.js';
+export { gamma, logGamma, dirichlet, normal } from './distributions.js';
