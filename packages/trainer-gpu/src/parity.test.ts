@@ -23,7 +23,10 @@ interface Fixture {
 
 // The model helper's PyTorch fixture (torch.optim.AdamW on a real GPT-2, 3 steps).
 const fixture = JSON.parse(
-  readFileSync(join(fileURLToPath(import.meta.url), '..', '..', '..', 'model', 'src', 'fixtures', 'parity.json'), 'utf8'),
+  readFileSync(
+    join(fileURLToPath(import.meta.url), '..', '..', '..', 'model', 'src', 'fixtures', 'parity.json'),
+    'utf8',
+  ),
 ) as Fixture;
 
 beforeAll(async () => {
@@ -47,7 +50,11 @@ describe('AdamW on GPT-2 vs the PyTorch fixture', () => {
         length: t,
       };
       for (let s = 0; s < steps; s++) {
-        const g = computeGradients(model, [batch], names, { maxNorm: null, dropoutSeeds: [0], training: false });
+        const g = computeGradients(model, [batch], names, {
+          maxNorm: null,
+          dropoutSeeds: [0],
+          training: false,
+        });
         expect((await g.loss.data())[0]).toBeCloseTo(c.adamw.losses[s]!, 5);
         opt.applyGradients(g.grads, lr, g.scale);
         tf.dispose([...Object.values(g.grads), g.loss, g.norm, g.scale]);

@@ -1,0 +1,50 @@
+import * as procgen from '@procpt/procgen';
+import { describe, expect, it } from 'vitest';
+import { resolveData, shardSource } from './data.js';
+import { presetNames, resolveRunConfig } from './presets.js';
+
+const hasProcgen = typeof (procgen as Record<string, unknown>).createGenerator === 'function';
+
+describe('resolveData', () => {
+  it.runIf(hasProcgen)('every procedural preset names a valid procgen generator', async () => {
+    for (const name of presetNames().filter((n) => n.startsWith('procedural/'))) {
+      const config = resolveRunConfig({ preset: name });
+      const data = await resolveData(config.data.train, config.seed, 'train');
+      expect(data.vocabSize, name).toBeGreaterThan(2);
+      expect(data.length, name).toBeGreaterThan(2);
+    }
+  });
+
+  it('builds diagnostic train and test sources from @procpt/eval', async () => {
+    const train = await resolveData({ kind: 'diagnostic', task: 'addition' }, 1, 'train');
+    const test = await resolveData({ kind: 'diagnostic', task: 'addition', testSize: 8 }, 1, 'eval');
+    expect(train).toMatchObject({ vocabSize: 31, length: 19 });
+    expect(test.rows).toBe(8);
+    let batches = 0;
+    for await (const b of test.source.batches({ batch: 4, length: 19 })) {
+      expect(b.tokens.length).toBe(4 * 19);
+      batches++;
+    }
+    expect(batches).toBe(2);
+  });
+});
+
+describe('shardSource', () => {
+  it('yields consecutive windows, scores every target, resumes from its cursor and wraps', async () => {
+    const tokens = Uint32Array.from({ length: 50 }, (_, i) => i % 7);
+    const read = async (_p: string, start: number, count: number) => tokens.slice(start, start + count);
+    const source = shardSource('mem.bin', 7, tokens.length, read);
+    const it = source.batches({ batch: 2, length: 10 })[Symbol.asyncIterator]();
+    const first = (await it.next()).value!;
+    expect([...first.tokens.slice(10, 13)]).toEqual([3, 4, 5]);
+    expect([...first.loss.slice(0, 3)]).toEqual([0, 1, 1]);
+    expect(first.cursor).toEqual({ offset: 20 });
+    const resumed = source.batches({ batch: 2, length: 10, cursor: first.cursor })[Symbol.asyncIterator]();
+    const second = (await it.next()).value!;
+    expect((await resumed.next()).value!.tokens).toEqual(second.tokens);
+    const third = (await it.next()).value!; // rows at 40 (fits) then wraps to 0
+    expect(third.cursor).toEqual({ offset: 10 });
+    const bad = shardSource('bad.bin', 5, tokens.length, read).batches({ batch: 1, length: 10 });
+    await expect(bad[Symbol.asyncIterator]().next()).rejects.toThrow(/outside the vocabulary of 5/);
+  });
+});
