@@ -53,7 +53,13 @@ describe('Trainer', () => {
     const model = tinyModel();
     const losses: number[] = [];
     const before = tf.memory().numTensors;
-    const trainer = new Trainer(options(model, { onStep: (m) => losses.push(m.loss) }));
+    const trainer = new Trainer(
+      options(model, {
+        onStep: (m) => {
+          losses.push(m.loss);
+        },
+      }),
+    );
     const result = await trainer.run();
     trainer.dispose();
     expect(result.reason).toBe('completed');
