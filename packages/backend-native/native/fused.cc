@@ -9,48 +9,66 @@ namespace procpt {
 
 // qkv: [B*T, 3*H*dh] (the c_attn output: q | k | v, head h at columns h*dh). out: [B*T, H*dh].
 // probs: [B, H, T, T] softmax probabilities (zeros above the diagonal), kept for the backward pass.
+// Rows are processed over a length rounded up to 8 (masked lanes hold -inf scores / zero probabilities), so
+// every inner loop is whole SIMD vectors even for the tiny head sizes of small models.
+namespace {
+inline int round8(int n) { return (n + 7) & ~7; }
+
+// Copies head h of K and V for batch b into transposed, zero-padded [dh, Tp] buffers.
+void load_kv(const float* base, int T, int Tp, int d, int ld, int h, int dh, float* kT, float* vT) {
+  std::fill(kT, kT + (long)dh * Tp, 0.0f);
+  std::fill(vT, vT + (long)dh * Tp, 0.0f);
+  for (int j = 0; j < T; ++j)
+    for (int c = 0; c < dh; ++c) {
+      kT[(long)c * Tp + j] = base[(long)j * ld + d + h * dh + c];
+      vT[(long)c * Tp + j] = base[(long)j * ld + 2 * d + h * dh + c];
+    }
+}
+}  // namespace
+
 void attention_fwd(const float* qkv, float* out, float* probs, int B, int T, int H, int dh, float scale) {
-  const int d = H * dh, ld = 3 * d;
+  const int d = H * dh, ld = 3 * d, Tp = round8(T);
 #pragma omp parallel
   {
-    std::vector<float> kT((size_t)dh * T), vT((size_t)dh * T), s(T);
+    std::vector<float> kT((size_t)dh * Tp), vT((size_t)dh * Tp), s(Tp);
 #pragma omp for schedule(dynamic, 1)
     for (long bh = 0; bh < (long)B * H; ++bh) {
       const int b = (int)(bh / H), h = (int)(bh % H);
       const float* base = qkv + (long)b * T * ld;
-      for (int j = 0; j < T; ++j)
-        for (int c = 0; c < dh; ++c) {
-          kT[(long)c * T + j] = base[(long)j * ld + d + h * dh + c];
-          vT[(long)c * T + j] = base[(long)j * ld + 2 * d + h * dh + c];
-        }
+      load_kv(base, T, Tp, d, ld, h, dh, kT.data(), vT.data());
       float* P = probs + bh * T * T;
       for (int i = 0; i < T; ++i) {
         const float* q = base + (long)i * ld + h * dh;
-        const int n = i + 1;
-        for (int j = 0; j < n; ++j) s[j] = 0.0f;
+        const int n = i + 1, n8 = round8(n);
+        float* sp = s.data();
+        for (int j = 0; j < n8; ++j) sp[j] = 0.0f;
         for (int c = 0; c < dh; ++c) {
           const float qc = q[c] * scale;
-          const float* kr = kT.data() + (long)c * T;
+          const float* kr = kT.data() + (long)c * Tp;
 #pragma omp simd
-          for (int j = 0; j < n; ++j) s[j] += qc * kr[j];
+          for (int j = 0; j < n8; ++j) sp[j] += qc * kr[j];
         }
+        for (int j = n; j < n8; ++j) sp[j] = -INFINITY;
         float mx = -INFINITY;
-        for (int j = 0; j < n; ++j) mx = std::max(mx, s[j]);
-        float* pr = P + (long)i * T;
-        for (int j = 0; j < n; ++j) pr[j] = s[j] - mx;
-        vexp(pr, pr, n);
+        for (int j = 0; j < n; ++j) mx = std::max(mx, sp[j]);
+#pragma omp simd
+        for (int j = 0; j < n8; ++j) sp[j] -= mx;
+        vexp(sp, sp, n8);
         float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
-        for (int j = 0; j < n; ++j) sum += pr[j];
+        for (int j = 0; j < n8; ++j) sum += sp[j];
         const float inv = 1.0f / sum;
-        for (int j = 0; j < n; ++j) pr[j] *= inv;
-        for (int j = n; j < T; ++j) pr[j] = 0.0f;
+#pragma omp simd
+        for (int j = 0; j < n8; ++j) sp[j] *= inv;
+        float* pr = P + (long)i * T;
+        std::memcpy(pr, sp, sizeof(float) * n);
+        std::memset(pr + n, 0, sizeof(float) * (T - n));
         float* o = out + ((long)b * T + i) * d + h * dh;
         for (int c = 0; c < dh; ++c) {
-          const float* vr = vT.data() + (long)c * T;
+          const float* vr = vT.data() + (long)c * Tp;
           float acc = 0.0f;
 #pragma omp simd reduction(+ : acc)
-          for (int j = 0; j < n; ++j) acc += pr[j] * vr[j];
+          for (int j = 0; j < n8; ++j) acc += sp[j] * vr[j];
           o[c] = acc;
         }
       }
@@ -60,64 +78,64 @@ void attention_fwd(const float* qkv, float* out, float* probs, int B, int T, int
 
 void attention_bwd(const float* dy, const float* qkv, const float* probs, float* dqkv, int B, int T, int H, int dh,
                    float scale) {
-  const int d = H * dh, ld = 3 * d;
+  const int d = H * dh, ld = 3 * d, Tp = round8(T);
 #pragma omp parallel
   {
-    std::vector<float> kT((size_t)dh * T), vT((size_t)dh * T), dkT((size_t)dh * T), dvT((size_t)dh * T), ds(T);
+    std::vector<float> kT((size_t)dh * Tp), vT((size_t)dh * Tp), dkT((size_t)dh * Tp), dvT((size_t)dh * Tp);
+    std::vector<float> ds(Tp), pr(Tp, 0.0f);
 #pragma omp for schedule(dynamic, 1)
     for (long bh = 0; bh < (long)B * H; ++bh) {
       const int b = (int)(bh / H), h = (int)(bh % H);
       const float* base = qkv + (long)b * T * ld;
       float* dbase = dqkv + (long)b * T * ld;
-      for (int j = 0; j < T; ++j)
-        for (int c = 0; c < dh; ++c) {
-          kT[(long)c * T + j] = base[(long)j * ld + d + h * dh + c];
-          vT[(long)c * T + j] = base[(long)j * ld + 2 * d + h * dh + c];
-        }
+      load_kv(base, T, Tp, d, ld, h, dh, kT.data(), vT.data());
       std::fill(dkT.begin(), dkT.end(), 0.0f);
       std::fill(dvT.begin(), dvT.end(), 0.0f);
       const float* P = probs + bh * T * T;
       for (int i = 0; i < T; ++i) {
-        const int n = i + 1;
-        const float* pr = P + (long)i * T;
+        const int n = i + 1, n8 = round8(n);
+        float* p = pr.data();
+        float* g2 = ds.data();
+        std::memcpy(p, P + (long)i * T, sizeof(float) * n);
+        for (int j = n; j < n8; ++j) p[j] = 0.0f;
         const float* g = dy + ((long)b * T + i) * d + h * dh;
         const float* q = base + (long)i * ld + h * dh;
         // dP[j] = dO_i . v_j ; dV[j] += P_ij dO_i
-        for (int j = 0; j < n; ++j) ds[j] = 0.0f;
+        for (int j = 0; j < n8; ++j) g2[j] = 0.0f;
         for (int c = 0; c < dh; ++c) {
           const float gc = g[c];
-          const float* vr = vT.data() + (long)c * T;
-          float* dvr = dvT.data() + (long)c * T;
+          const float* vr = vT.data() + (long)c * Tp;
+          float* dvr = dvT.data() + (long)c * Tp;
 #pragma omp simd
-          for (int j = 0; j < n; ++j) {
-            ds[j] += gc * vr[j];
-            dvr[j] += gc * pr[j];
+          for (int j = 0; j < n8; ++j) {
+            g2[j] += gc * vr[j];
+            dvr[j] += gc * p[j];
           }
         }
         float dot = 0.0f;
 #pragma omp simd reduction(+ : dot)
-        for (int j = 0; j < n; ++j) dot += pr[j] * ds[j];
+        for (int j = 0; j < n8; ++j) dot += p[j] * g2[j];
 #pragma omp simd
-        for (int j = 0; j < n; ++j) ds[j] = pr[j] * (ds[j] - dot) * scale;
+        for (int j = 0; j < n8; ++j) g2[j] = p[j] * (g2[j] - dot) * scale;
         // dQ_i = dS K ; dK[j] += dS_j q_i
         float* dq = dbase + (long)i * ld + h * dh;
         for (int c = 0; c < dh; ++c) {
-          const float* kr = kT.data() + (long)c * T;
-          float* dkr = dkT.data() + (long)c * T;
+          const float* kr = kT.data() + (long)c * Tp;
+          float* dkr = dkT.data() + (long)c * Tp;
           const float qc = q[c];
           float acc = 0.0f;
 #pragma omp simd reduction(+ : acc)
-          for (int j = 0; j < n; ++j) {
-            acc += ds[j] * kr[j];
-            dkr[j] += ds[j] * qc;
+          for (int j = 0; j < n8; ++j) {
+            acc += g2[j] * kr[j];
+            dkr[j] += g2[j] * qc;
           }
           dq[c] = acc;
         }
       }
       for (int j = 0; j < T; ++j)
         for (int c = 0; c < dh; ++c) {
-          dbase[(long)j * ld + d + h * dh + c] = dkT[(long)c * T + j];
-          dbase[(long)j * ld + 2 * d + h * dh + c] = dvT[(long)c * T + j];
+          dbase[(long)j * ld + d + h * dh + c] = dkT[(long)c * Tp + j];
+          dbase[(long)j * ld + 2 * d + h * dh + c] = dvT[(long)c * Tp + j];
         }
     }
   }

@@ -55,7 +55,8 @@ void pack_b(bool tb, const float* B, int ldb, int k0, int j0, int kc, int nc, fl
 }
 
 // C[mr, nr] += alpha * Ap(sliver) * Bp(sliver).
-void micro(int kc, const float* Ap, const float* Bp, float* C, int ldc, float alpha, int mr, int nr) {
+// overwrite: store alpha*AB instead of accumulating (first K block of a beta == 0 product; C is not read).
+void micro(int kc, const float* Ap, const float* Bp, float* C, int ldc, float alpha, int mr, int nr, bool overwrite) {
 #ifdef PROCPT_AVX2
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(),
          c11 = _mm256_setzero_ps(), c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(),
@@ -78,6 +79,21 @@ void micro(int kc, const float* Ap, const float* Bp, float* C, int ldc, float al
     Ap += MR;
     Bp += NR;
   }
+  if (mr == MR && nr == NR) {
+    const __m256 va = _mm256_set1_ps(alpha);
+    __m256 rows[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+    for (int r = 0; r < MR; ++r) {
+      float* c = C + (long)r * ldc;
+      if (overwrite) {
+        _mm256_storeu_ps(c, _mm256_mul_ps(va, rows[r][0]));
+        _mm256_storeu_ps(c + 8, _mm256_mul_ps(va, rows[r][1]));
+      } else {
+        _mm256_storeu_ps(c, _mm256_fmadd_ps(va, rows[r][0], _mm256_loadu_ps(c)));
+        _mm256_storeu_ps(c + 8, _mm256_fmadd_ps(va, rows[r][1], _mm256_loadu_ps(c + 8)));
+      }
+    }
+    return;
+  }
   alignas(32) float acc[MR * NR];
   _mm256_store_ps(acc + 0, c00); _mm256_store_ps(acc + 8, c01);
   _mm256_store_ps(acc + 16, c10); _mm256_store_ps(acc + 24, c11);
@@ -85,15 +101,6 @@ void micro(int kc, const float* Ap, const float* Bp, float* C, int ldc, float al
   _mm256_store_ps(acc + 48, c30); _mm256_store_ps(acc + 56, c31);
   _mm256_store_ps(acc + 64, c40); _mm256_store_ps(acc + 72, c41);
   _mm256_store_ps(acc + 80, c50); _mm256_store_ps(acc + 88, c51);
-  if (mr == MR && nr == NR) {
-    const __m256 va = _mm256_set1_ps(alpha);
-    for (int r = 0; r < MR; ++r) {
-      float* c = C + (long)r * ldc;
-      _mm256_storeu_ps(c, _mm256_fmadd_ps(va, _mm256_load_ps(acc + r * NR), _mm256_loadu_ps(c)));
-      _mm256_storeu_ps(c + 8, _mm256_fmadd_ps(va, _mm256_load_ps(acc + r * NR + 8), _mm256_loadu_ps(c + 8)));
-    }
-    return;
-  }
 #else
   float acc[MR * NR] = {0};
   for (int k = 0; k < kc; ++k) {
@@ -104,12 +111,16 @@ void micro(int kc, const float* Ap, const float* Bp, float* C, int ldc, float al
   }
 #endif
   for (int r = 0; r < mr; ++r)
-    for (int c = 0; c < nr; ++c) C[(long)r * ldc + c] += alpha * acc[r * NR + c];
+    for (int c = 0; c < nr; ++c) {
+      float* dst = C + (long)r * ldc + c;
+      *dst = overwrite ? alpha * acc[r * NR + c] : *dst + alpha * acc[r * NR + c];
+    }
 }
 
 // Single-threaded blocked GEMM over the column range [n0, n1) and row range [m0, m1) (C += alpha*AB).
 void gemm_block(bool ta, bool tb, int m0, int m1, int n0, int n1, int K, float alpha, const float* A, int lda,
-                const float* B, int ldb, float* C, int ldc, std::vector<float>& abuf, std::vector<float>& bbuf) {
+                const float* B, int ldb, bool beta0, float* C, int ldc, std::vector<float>& abuf,
+                std::vector<float>& bbuf) {
   for (int jc = n0; jc < n1; jc += NC) {
     const int nc = std::min(NC, n1 - jc);
     const int ncPad = (nc + NR - 1) / NR * NR;
@@ -127,7 +138,7 @@ void gemm_block(bool ta, bool tb, int m0, int m1, int n0, int n1, int K, float a
           for (int ir = 0; ir < mc; ir += MR) {
             const int mr = std::min(MR, mc - ir);
             micro(kc, abuf.data() + (long)ir * kc, bbuf.data() + (long)jr * kc,
-                  C + (long)(ic + ir) * ldc + jc + jr, ldc, alpha, mr, nr);
+                  C + (long)(ic + ir) * ldc + jc + jr, ldc, alpha, mr, nr, beta0 && pc == 0);
           }
         }
       }
@@ -151,12 +162,13 @@ void scale_c(int M, int N, float beta, float* C, int ldc) {
 void sgemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, int lda, const float* B, int ldb,
            float beta, float* C, int ldc, bool parallel) {
   if (M <= 0 || N <= 0) return;
-  scale_c(M, N, beta, C, ldc);
+  if (K <= 0 || beta != 0.0f) scale_c(M, N, K <= 0 && beta == 0.0f ? 0.0f : beta, C, ldc);
   if (K <= 0) return;
+  const bool beta0 = beta == 0.0f;  // then the first K block overwrites C (never reads it)
   const double flops = 2.0 * M * N * K;
   const int nt = parallel ? num_threads() : 1;
   if (nt <= 1 || flops < 2e5) {
-    gemm_block(ta, tb, 0, M, 0, N, K, alpha, A, lda, B, ldb, C, ldc, tl_abuf, tl_bbuf);
+    gemm_block(ta, tb, 0, M, 0, N, K, alpha, A, lda, B, ldb, beta0, C, ldc, tl_abuf, tl_bbuf);
     return;
   }
   // Split the larger output dimension into one contiguous range per thread (no shared packing, no barriers).
@@ -170,8 +182,8 @@ void sgemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, i
     const int u0 = (int)((long)units * p / parts), u1 = (int)((long)units * (p + 1) / parts);
     const int s = u0 * unit, e = std::min(extent, u1 * unit);
     if (s >= e) continue;
-    if (splitN) gemm_block(ta, tb, 0, M, s, e, K, alpha, A, lda, B, ldb, C, ldc, tl_abuf, tl_bbuf);
-    else gemm_block(ta, tb, s, e, 0, N, K, alpha, A, lda, B, ldb, C, ldc, tl_abuf, tl_bbuf);
+    if (splitN) gemm_block(ta, tb, 0, M, s, e, K, alpha, A, lda, B, ldb, beta0, C, ldc, tl_abuf, tl_bbuf);
+    else gemm_block(ta, tb, s, e, 0, N, K, alpha, A, lda, B, ldb, beta0, C, ldc, tl_abuf, tl_bbuf);
   }
 }
 
