@@ -153,7 +153,8 @@ export class Mixture implements Generator {
     const c = this.component(index);
     const s = (this.components[c] as Generator).sample(index);
     const offset = this.offsets[c] as number;
-    if (offset !== 0) for (let i = 0; i < s.tokens.length; i++) s.tokens[i] = (s.tokens[i] as number) + offset;
+    if (offset !== 0)
+      for (let i = 0; i < s.tokens.length; i++) s.tokens[i] = (s.tokens[i] as number) + offset;
     return s;
   }
 

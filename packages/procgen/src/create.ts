@@ -5,7 +5,14 @@ import { DYCK_PARAMS, DYCK_SHUFFLE_PARAMS, createBracketLanguage } from './dyck.
 import { ECA_PARAMS, Eca } from './eca.js';
 import { type Generator, type GeneratorSpec, STREAM } from './generator.js';
 import { MARKOV_PARAMS, Markov } from './markov.js';
-import { type ParamDef, type ParamDefs, type ParamValues, describeRange, parseParams, parseSeed } from './params.js';
+import {
+  type ParamDef,
+  type ParamDefs,
+  type ParamValues,
+  describeRange,
+  parseParams,
+  parseSeed,
+} from './params.js';
 import { Rng } from './rng.js';
 import { HALVES_PARAMS, SEQUENCE_PARAMS, createSequenceTask } from './sequence.js';
 import { STACK_PARAMS, StackTask } from './stack.js';
@@ -21,10 +28,22 @@ const seq = (type: string) => (p: ParamValues, seed: number) => createSequenceTa
 const BASE_TYPES: Readonly<Record<string, BaseType>> = {
   identity: { summary: 'x, SEP, x', params: SEQUENCE_PARAMS, build: seq('identity') },
   reverse: { summary: 'x, SEP, reverse(x)', params: SEQUENCE_PARAMS, build: seq('reverse') },
-  sort: { summary: 'x, SEP, sorted(x) (ascending, duplicates kept)', params: SEQUENCE_PARAMS, build: seq('sort') },
-  set: { summary: 'x, SEP, x deduplicated (first occurrences), PAD', params: SEQUENCE_PARAMS, build: seq('set') },
+  sort: {
+    summary: 'x, SEP, sorted(x) (ascending, duplicates kept)',
+    params: SEQUENCE_PARAMS,
+    build: seq('sort'),
+  },
+  set: {
+    summary: 'x, SEP, x deduplicated (first occurrences), PAD',
+    params: SEQUENCE_PARAMS,
+    build: seq('set'),
+  },
   union: { summary: 'a, SEP, b, SEP, dedup(a ++ b), PAD', params: HALVES_PARAMS, build: seq('union') },
-  delete: { summary: 'x, SEP, d, SEP, x without its first d, PAD', params: SEQUENCE_PARAMS, build: seq('delete') },
+  delete: {
+    summary: 'x, SEP, d, SEP, x without its first d, PAD',
+    params: SEQUENCE_PARAMS,
+    build: seq('delete'),
+  },
   stack: {
     summary: 'push/pop ops (0 = POP), SEP, final stack top first, PAD',
     params: STACK_PARAMS,
@@ -89,7 +108,14 @@ export function listTypes(): TypeInfo[] {
     {
       type: 'shuffled',
       summary: "control: another type's samples with their tokens permuted (loss mask moves along)",
-      params: [{ name: 'base', kind: 'spec', range: 'a generator spec', doc: 'the type to shuffle, e.g. {"type":"dyck"}' }],
+      params: [
+        {
+          name: 'base',
+          kind: 'spec',
+          range: 'a generator spec',
+          doc: 'the type to shuffle, e.g. {"type":"dyck"}',
+        },
+      ],
     },
     {
       type: 'mixture',
@@ -126,10 +152,16 @@ const mixtureShape = z.strictObject({
 
 function createAt(spec: unknown, where: string, inheritedSeed?: number): Generator {
   if (!isRecord(spec) || typeof spec.type !== 'string') {
-    throw new ProcptError('config', `${where}type must be one of ${TYPE_NAMES.join(', ')}, got ${formatValue(isRecord(spec) ? spec.type : spec)}`);
+    throw new ProcptError(
+      'config',
+      `${where}type must be one of ${TYPE_NAMES.join(', ')}, got ${formatValue(isRecord(spec) ? spec.type : spec)}`,
+    );
   }
   const { type, seed: rawSeed, ...rest } = spec;
-  const seed = rawSeed === undefined && inheritedSeed !== undefined ? inheritedSeed : parseSeed(rawSeed, `${where}${type}.`);
+  const seed =
+    rawSeed === undefined && inheritedSeed !== undefined
+      ? inheritedSeed
+      : parseSeed(rawSeed, `${where}${type}.`);
   const base = BASE_TYPES[type];
   if (base) return base.build(parseParams(type, base.params, rest, where), seed);
   if (type === 'shuffled') {
@@ -148,9 +180,13 @@ function createAt(spec: unknown, where: string, inheritedSeed?: number): Generat
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const field = issue?.path.map(String).join('.') ?? '';
-      throw new ProcptError('config', `${where}mixture${field ? `.${field}` : ''}: ${issue?.message ?? 'invalid'}`, {
-        hint: 'a mixture takes components: [{ type, weight, ...params }, ...] and layout: "shared" | "offset"',
-      });
+      throw new ProcptError(
+        'config',
+        `${where}mixture${field ? `.${field}` : ''}: ${issue?.message ?? 'invalid'}`,
+        {
+          hint: 'a mixture takes components: [{ type, weight, ...params }, ...] and layout: "shared" | "offset"',
+        },
+      );
     }
     const weights: number[] = [];
     const gens = parsed.data.components.map((c, i) => {
@@ -165,7 +201,10 @@ function createAt(spec: unknown, where: string, inheritedSeed?: number): Generat
     });
     return new Mixture(gens, weights, parsed.data.layout as MixtureLayout, seed);
   }
-  throw new ProcptError('config', `${where}type must be one of ${TYPE_NAMES.join(', ')}, got ${JSON.stringify(type)}`);
+  throw new ProcptError(
+    'config',
+    `${where}type must be one of ${TYPE_NAMES.join(', ')}, got ${JSON.stringify(type)}`,
+  );
 }
 
 /**

@@ -13,7 +13,13 @@ const k = {
   max: 32767,
   doc: 'bracket types: opens 0..k-1, closes k..2k-1, PAD = 2k',
 } as const;
-const pOpen = { kind: 'number', default: 0.5, min: 0, max: 1, doc: 'probability of opening when free to' } as const;
+const pOpen = {
+  kind: 'number',
+  default: 0.5,
+  min: 0,
+  max: 1,
+  doc: 'probability of opening when free to',
+} as const;
 
 /** Parameters of k-Dyck. */
 export const DYCK_PARAMS: ParamDefs = {
@@ -34,7 +40,13 @@ export const DYCK_SHUFFLE_PARAMS: ParamDefs = {
   k,
   length: { kind: 'int', default: 2048, min: 1, max: 1 << 26, doc: 'n: exact length of every word' },
   pOpen,
-  maxDepth: { kind: 'int', default: 16, min: 1, max: 1 << 26, doc: 'a close is forced at this many open brackets' },
+  maxDepth: {
+    kind: 'int',
+    default: 16,
+    min: 1,
+    max: 1 << 26,
+    doc: 'a close is forced at this many open brackets',
+  },
 };
 
 const TWO_32 = 4294967296;
@@ -155,7 +167,9 @@ export class DyckShuffle extends BracketLanguage {
     for (let i = 0; i < n; i++) {
       if (depth === 0 || (depth < maxDepth && rng.nextU32() < threshold)) {
         const t = rng.int(k);
-        if (counts[t]++ === 0) {
+        const before = counts[t] as number;
+        counts[t] = before + 1;
+        if (before === 0) {
           position[t] = distinct;
           openTypes[distinct++] = t;
         }
@@ -163,7 +177,9 @@ export class DyckShuffle extends BracketLanguage {
         tokens[i] = t;
       } else {
         const t = openTypes[rng.int(distinct)] as number;
-        if (--counts[t] === 0) {
+        const left = (counts[t] as number) - 1;
+        counts[t] = left;
+        if (left === 0) {
           const last = openTypes[--distinct] as number;
           openTypes[position[t] as number] = last;
           position[last] = position[t] as number;
@@ -177,6 +193,10 @@ export class DyckShuffle extends BracketLanguage {
 }
 
 /** Builds `dyck` or `dyck-shuffle` from validated params. */
-export function createBracketLanguage(type: 'dyck' | 'dyck-shuffle', params: ParamValues, seed: number): Generator {
+export function createBracketLanguage(
+  type: 'dyck' | 'dyck-shuffle',
+  params: ParamValues,
+  seed: number,
+): Generator {
   return type === 'dyck' ? new Dyck(params, seed) : new DyckShuffle(params, seed);
 }

@@ -10,7 +10,13 @@ export const ECA_PAD = 3;
 
 /** Parameters of the elementary cellular automaton. */
 export const ECA_PARAMS: ParamDefs = {
-  rule: { kind: 'int', default: 110, min: 0, max: 255, doc: 'Wolfram rule number (110 = the paper\'s Rule 110)' },
+  rule: {
+    kind: 'int',
+    default: 110,
+    min: 0,
+    max: 255,
+    doc: "Wolfram rule number (110 = the paper's Rule 110)",
+  },
   width: { kind: 'int', default: 32, min: 1, max: 1 << 20, doc: 'W: cells per row (periodic boundary)' },
   rows: { kind: 'int', default: 4, min: 2, max: 1 << 16, doc: 'R: successive rows, the first one random' },
 };

@@ -39,14 +39,14 @@ export function describeRange(def: ParamDef): string {
 }
 
 function paramSchema(def: ParamDef) {
-  const message = (iss: { input?: unknown }) => `must be ${describeRange(def)}, got ${formatValue(iss.input)}`;
+  const message = (iss: { input?: unknown }) =>
+    `must be ${describeRange(def)}, got ${formatValue(iss.input)}`;
   const opts = { error: message };
   let num = z.number(opts);
   if (def.kind === 'int') num = num.int(opts);
   num = def.kind === 'number' && def.minExclusive ? num.gt(def.min, opts) : num.min(def.min, opts);
   num = num.max(def.max, opts);
-  const checked =
-    def.kind === 'int' && def.even ? num.refine((v) => v % 2 === 0, { error: message }) : num;
+  const checked = def.kind === 'int' && def.even ? num.refine((v) => v % 2 === 0, { error: message }) : num;
   return checked.default(def.default);
 }
 
@@ -68,7 +68,12 @@ function schemaFor(defs: ParamDefs): z.ZodType<Record<string, number>> {
  * naming the field and its range, e.g. `dyck.k must be an integer in [1, 32767], got 0`; `where` is
  * prefixed for nested specs (`mixture.components[1].`).
  */
-export function parseParams(type: string, defs: ParamDefs, raw: Record<string, unknown>, where = ''): ParamValues {
+export function parseParams(
+  type: string,
+  defs: ParamDefs,
+  raw: Record<string, unknown>,
+  where = '',
+): ParamValues {
   const result = schemaFor(defs).safeParse(raw);
   if (result.success) return result.data;
   const issue = result.error.issues[0];

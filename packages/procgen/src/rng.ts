@@ -23,6 +23,7 @@ function rotl(x: number, k: number): number {
 // hash would give (which already collides within a 100k-sample dataset).
 const LANE_INIT = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a] as const;
 const TWO_32 = 4294967296;
+const INV_2_32 = 1 / 4294967296;
 const STATE_PREFIX = 'xoshiro128**:';
 
 // The key hash's four lanes. Module-level scratch (JS is single-threaded per isolate) so seeding
@@ -168,19 +169,25 @@ export class Rng {
    */
   int(maxExclusive: number): number {
     if (maxExclusive >= 1 && maxExclusive <= 2097152 && (maxExclusive | 0) === maxExclusive) {
+      // m = u·n < 2^53 is exact; its high word is the draw, its low word decides rejection.
       let m = this.nextU32() * maxExclusive;
-      let low = m % TWO_32;
+      let hi = Math.floor(m * INV_2_32);
+      let low = m - hi * TWO_32;
       if (low < maxExclusive) {
         const threshold = (TWO_32 - maxExclusive) % maxExclusive;
         while (low < threshold) {
           m = this.nextU32() * maxExclusive;
-          low = m % TWO_32;
+          hi = Math.floor(m * INV_2_32);
+          low = m - hi * TWO_32;
         }
       }
-      return Math.floor(m / TWO_32);
+      return hi;
     }
     if (!Number.isInteger(maxExclusive) || maxExclusive < 1 || maxExclusive > TWO_32) {
-      throw new ProcptError('usage', `Rng.int(): maxExclusive must be an integer in [1, 2^32], got ${maxExclusive}`);
+      throw new ProcptError(
+        'usage',
+        `Rng.int(): maxExclusive must be an integer in [1, 2^32], got ${maxExclusive}`,
+      );
     }
     const limit = TWO_32 - (TWO_32 % maxExclusive);
     for (;;) {

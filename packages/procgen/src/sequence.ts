@@ -25,7 +25,13 @@ export const SEQUENCE_PARAMS: ParamDefs = {
 /** Parameters of union and ww (two halves of L/2 tokens). */
 export const HALVES_PARAMS: ParamDefs = {
   vocabSize,
-  length: { kind: 'int', default: 64, min: 2, max: MAX_ID, doc: 'L: the two halves have floor(L/2) tokens each' },
+  length: {
+    kind: 'int',
+    default: 64,
+    min: 2,
+    max: MAX_ID,
+    doc: 'L: the two halves have floor(L/2) tokens each',
+  },
 };
 
 /** Shared fields and helpers of the sequence-transformation types. */
@@ -76,11 +82,7 @@ class Transform extends SequenceTask {
   readonly maxLength: number;
   private counts: Int32Array | undefined;
 
-  constructor(
-    type: 'identity' | 'reverse' | 'sort',
-    params: ParamValues,
-    seed: number,
-  ) {
+  constructor(type: 'identity' | 'reverse' | 'sort', params: ParamValues, seed: number) {
     super(type, params, seed);
     this.maxLength = 2 * this.L + 1;
     // Counting sort when the vocabulary is small next to L (the paper's V = 100, L = 64).
@@ -102,7 +104,10 @@ class Transform extends SequenceTask {
     } else if (this.counts) {
       const counts = this.counts;
       counts.fill(0);
-      for (let i = 0; i < L; i++) counts[tokens[i] as number]++;
+      for (let i = 0; i < L; i++) {
+        const v = tokens[i] as number;
+        counts[v] = (counts[v] as number) + 1;
+      }
       let at = out;
       for (let v = 1; v < this.V; v++) {
         for (let c = counts[v] as number; c > 0; c--) tokens[at++] = v;

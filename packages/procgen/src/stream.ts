@@ -1,4 +1,12 @@
-import type { Batch, BatchOptions, CursorBatch, DataCursor, DataSource, DataSpec, Sample } from '@procpt/core';
+import type {
+  Batch,
+  BatchOptions,
+  CursorBatch,
+  DataCursor,
+  DataSource,
+  DataSpec,
+  Sample,
+} from '@procpt/core';
 import { ProcptError, formatValue } from '@procpt/core';
 import type { Generator } from './generator.js';
 
@@ -37,9 +45,13 @@ export function packBatch(samples: readonly Sample[], length: number, padId: num
   const loss = new Uint8Array(batch * length);
   samples.forEach((s, r) => {
     if (s.tokens.length > length) {
-      throw new ProcptError('config', `a sample of ${s.tokens.length} tokens does not fit a row of ${length}`, {
-        hint: 'raise the row length to the generator maxLength, or use concat packing',
-      });
+      throw new ProcptError(
+        'config',
+        `a sample of ${s.tokens.length} tokens does not fit a row of ${length}`,
+        {
+          hint: 'raise the row length to the generator maxLength, or use concat packing',
+        },
+      );
     }
     tokens.set(s.tokens, r * length);
     loss.set(s.loss, r * length);
@@ -61,7 +73,10 @@ function cursorField(cursor: DataCursor | undefined, name: string): number {
   const v = cursor?.[name];
   if (v === undefined) return 0;
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
-    throw new ProcptError('corrupt', `procgen cursor.${name} must be a non-negative integer, got ${formatValue(v)}`);
+    throw new ProcptError(
+      'corrupt',
+      `procgen cursor.${name} must be a non-negative integer, got ${formatValue(v)}`,
+    );
   }
   return v;
 }
@@ -75,14 +90,21 @@ function cursorField(cursor: DataCursor | undefined, name: string): number {
 export function* packedBatches(gen: Generator, opts: PackOptions): Generator_<CursorBatch> {
   const { batch, length } = opts;
   if (!Number.isSafeInteger(batch) || batch < 1 || !Number.isSafeInteger(length) || length < 2) {
-    throw new ProcptError('config', `batch must be >= 1 and length >= 2, got batch ${batch}, length ${length}`);
+    throw new ProcptError(
+      'config',
+      `batch must be >= 1 and length >= 2, got batch ${batch}, length ${length}`,
+    );
   }
   let index = cursorField(opts.cursor, 'index');
   if ((opts.packing ?? 'pad') === 'pad') {
     if (gen.maxLength > length) {
-      throw new ProcptError('config', `${gen.type} samples have up to ${gen.maxLength} tokens, rows only ${length}`, {
-        hint: `use rows of ${gen.maxLength} tokens, or concat packing`,
-      });
+      throw new ProcptError(
+        'config',
+        `${gen.type} samples have up to ${gen.maxLength} tokens, rows only ${length}`,
+        {
+          hint: `use rows of ${gen.maxLength} tokens, or concat packing`,
+        },
+      );
     }
     for (;;) {
       const samples: Sample[] = [];
@@ -93,7 +115,10 @@ export function* packedBatches(gen: Generator, opts: PackOptions): Generator_<Cu
   let offset = cursorField(opts.cursor, 'offset');
   let current = gen.sample(index);
   if (offset >= current.tokens.length) {
-    throw new ProcptError('corrupt', `procgen cursor.offset ${offset} is past sample ${index} (${current.tokens.length} tokens)`);
+    throw new ProcptError(
+      'corrupt',
+      `procgen cursor.offset ${offset} is past sample ${index} (${current.tokens.length} tokens)`,
+    );
   }
   for (;;) {
     const tokens = new Int32Array(batch * length);
