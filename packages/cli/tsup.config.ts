@@ -8,4 +8,6 @@ export default defineConfig({
   clean: true,
   target: 'es2022',
   platform: 'node',
+  // The private reference app is bundled into the CLI (it is never published on its own).
+  noExternal: ['@procpt/study'],
 });

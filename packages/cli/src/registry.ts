@@ -1,5 +1,6 @@
 import { evalCommands } from './commands/eval.js';
 import { modelCommands } from './commands/model.js';
+import { studyCommands } from './commands/study.js';
 import { trainerCommands } from './commands/trainer.js';
 import type { CommandModule } from './program.js';
 
@@ -7,4 +8,4 @@ import type { CommandModule } from './program.js';
  * Every package's commands, in `--help` order. Each module lives in `commands/<package>.ts` and
  * calls only that package's public API.
  */
-export const commandModules: CommandModule[] = [modelCommands, evalCommands, trainerCommands];
+export const commandModules: CommandModule[] = [modelCommands, evalCommands, trainerCommands, studyCommands];

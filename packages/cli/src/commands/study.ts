@@ -1,0 +1,199 @@
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { ProcptError, formatCount, formatDuration } from '@procpt/core';
+import {
+  STUDY_PRESET_NAMES,
+  type WarmupRecipe,
+  estimatePlan,
+  executeSavedRun,
+  parseExperiments,
+  planStudy,
+  runStudy,
+  studyPreset,
+  writeReport,
+} from '@procpt/study';
+import { BACKEND_ORDER } from '@procpt/trainer-gpu';
+import { parseIntOption } from '../context.js';
+import type { CommandModule } from '../program.js';
+
+function parseBackend(raw: string): string {
+  const all = ['auto', ...BACKEND_ORDER];
+  if (!all.includes(raw)) {
+    throw new ProcptError('usage', `--backend must be one of ${all.join(', ')}, got ${JSON.stringify(raw)}`);
+  }
+  return raw;
+}
+
+async function readWarmupOverrides(path: string): Promise<Record<string, Partial<WarmupRecipe>>> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new ProcptError('usage', `--warmup ${path}: cannot read it as JSON (${(error as Error).message})`, {
+      hint: 'pass a JSON file such as {"dyck": {"steps": 2000, "params": {"k": 16, "length": 128}}}',
+    });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ProcptError('usage', `--warmup ${path} must hold an object keyed by procedural type`);
+  }
+  return value as Record<string, Partial<WarmupRecipe>>;
+}
+
+async function silenceTfjs(): Promise<void> {
+  const tf = await import('@tensorflow/tfjs-core');
+  tf.env().set('PROD', true);
+}
+
+interface RunFlags {
+  preset: string;
+  out?: string;
+  backend: string;
+  jobs: number;
+  dryRun?: boolean;
+  warmup?: string;
+  size?: string;
+}
+
+/** `procpt study run | report` (from the private reference app `@procpt/study`). */
+export const studyCommands: CommandModule = {
+  source: '@procpt/study',
+  register(program, ctx) {
+    const group = program
+      .command('study')
+      .description("reproduce the paper's study end to end: plans of runs and a report next to the paper");
+
+    group
+      .command('run')
+      .description(
+        'run an experiment (or all) of the study; finished runs are skipped, interrupted ones resumed',
+      )
+      .argument(
+        '<experiment>',
+        'all | diagnostics | transfer-parts | assembly | mixtures | semantic (comma-separated)',
+      )
+      .requiredOption('--preset <name>', STUDY_PRESET_NAMES.join(' | '))
+      .option('--out <dir>', 'study directory (default runs/study-<preset>)')
+      .option('--backend <name>', `tfjs backend: auto | ${BACKEND_ORDER.join(' | ')}`, parseBackend, 'auto')
+      .option('--jobs <n>', 'runs at once, each in its own process', parseIntOption('--jobs', 1, 64), 1)
+      .option('--dry-run', 'print the plan with estimated FLOPs and time on the backend; run nothing')
+      .option('--warmup <file.json>', 'override warm-up recipes per procedural type (merged into the preset)')
+      .option('--size <size>', 'semantic model size: 124M | 350M | 1.3B | nLayer_nHead_dModel')
+      .action(async (experiment: string, flags: RunFlags) => {
+        await silenceTfjs();
+        const preset = studyPreset(flags.preset, {
+          ...(flags.warmup ? { warmup: await readWarmupOverrides(flags.warmup) } : {}),
+          ...(flags.size ? { semanticSize: flags.size } : {}),
+        });
+        const out = resolve(flags.out ?? join('runs', `study-${preset.name}`));
+        const plan = planStudy(parseExperiments(experiment), preset, out, {
+          skipUnavailable: experiment === 'all',
+        });
+        for (const note of plan.notes) ctx.warn(`note: ${note}`);
+        if (flags.dryRun) {
+          const est = await estimatePlan(plan, { backend: flags.backend });
+          ctx.result(
+            { plan: { preset: plan.preset, experiments: plan.experiments, out }, estimate: est },
+            () =>
+              [
+                `plan: ${plan.experiments.join(', ')} · preset ${plan.preset} · ${plan.runs.length} runs · ${out}`,
+                ...plan.runs.map((r, i) => {
+                  const e = est.runs[i]!;
+                  const deps = r.deps.length ? `  ← ${r.deps.join(', ')}` : '';
+                  return `  ${e.status.padEnd(11)} ${r.id.padEnd(48)} ${formatCount(e.tokens).padStart(7)} tok  ${(e.flops / 1e12).toFixed(3).padStart(9)} TFLOP  ${formatDuration(e.seconds * 1000).padStart(7)}${deps}`;
+                }),
+                `total (runs not complete): ${(est.flops / 1e12).toFixed(2)} TFLOP, about ${formatDuration(est.seconds * 1000)} on ${est.backend}`,
+                `  (${est.method})`,
+              ].join('\n'),
+          );
+          return;
+        }
+        const controller = new AbortController();
+        const onSigint = () => {
+          ctx.warn('interrupt: finishing the current step and checkpointing (Ctrl-C again to kill)');
+          controller.abort();
+          process.once('SIGINT', () => process.exit(130));
+        };
+        process.once('SIGINT', onSigint);
+        try {
+          const outcome = await runStudy(plan, {
+            backend: flags.backend,
+            jobs: flags.jobs,
+            signal: controller.signal,
+            progress: !ctx.json,
+            onInfo: (line) => ctx.info(line),
+            onWarn: (line) => ctx.warn(line),
+            spawnRun: (dir, id) => spawnWorker(dir, id, flags.backend),
+          });
+          ctx.result({ out, ...outcome }, () =>
+            [
+              `study done in ${formatDuration(outcome.wallMs)} on ${outcome.backend}: ${outcome.executed} runs executed, ${outcome.skipped} already complete`,
+              `report: procpt study report ${out}`,
+            ].join('\n'),
+          );
+        } finally {
+          process.removeListener('SIGINT', onSigint);
+        }
+      });
+
+    group
+      .command('report')
+      .description('write report.md and a self-contained report.html (tables, SVG plots, paper values)')
+      .argument('<dir>', 'study directory (the --out of `procpt study run`)')
+      .action(async (dir: string) => {
+        const { files, json } = await writeReport(resolve(dir));
+        if (ctx.json) {
+          ctx.result(json);
+          return;
+        }
+        ctx.info(`wrote ${files.map((f) => join(dir, f)).join(', ')}`);
+        for (const d of json.diagnostics) {
+          ctx.info(
+            `  ${d.task.padEnd(18)} ${d.pretraining.padEnd(16)} ${(100 * d.mean).toFixed(1).padStart(5)}% [${(100 * d.ci[0]).toFixed(1)}, ${(100 * d.ci[1]).toFixed(1)}] n=${d.seeds}`,
+          );
+        }
+      });
+
+    group
+      .command('exec-run', { hidden: true })
+      .description('execute one run of a saved plan (the worker of --jobs)')
+      .requiredOption('--out <dir>', 'study directory holding plan.json')
+      .requiredOption('--id <id>', 'run id')
+      .option('--backend <name>', 'tfjs backend', parseBackend, 'auto')
+      .action(async (flags: { out: string; id: string; backend: string }) => {
+        await silenceTfjs();
+        const controller = new AbortController();
+        process.once('SIGINT', () => controller.abort());
+        process.once('SIGTERM', () => controller.abort());
+        await executeSavedRun(resolve(flags.out), flags.id, {
+          backend: flags.backend,
+          signal: controller.signal,
+        });
+      });
+  },
+};
+
+/** Runs one planned run in a child `procpt study exec-run` process (how `--jobs N` parallelises). */
+function spawnWorker(out: string, id: string, backend: string): Promise<void> {
+  const script = process.argv[1];
+  if (!script) return Promise.reject(new ProcptError('runtime', 'cannot locate the procpt entry script'));
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(
+      process.execPath,
+      [script, 'study', 'exec-run', '--out', out, '--id', id, '--backend', backend],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (code === 0) resolvePromise();
+      else
+        reject(
+          new ProcptError('runtime', `run ${id} failed (${signal ?? `exit ${code}`})`, {
+            hint: `rerun it alone: procpt study exec-run --out ${out} --id ${id}`,
+          }),
+        );
+    });
+  });
+}

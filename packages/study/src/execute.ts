@@ -1,0 +1,292 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ProcptError, Progress, formatCount, writeJsonAtomic } from '@procpt/core';
+import { DiagnosticDataset, RUN_SUMMARY_FILE, evaluateDiagnostic } from '@procpt/eval';
+import { Gpt, assemble, gptConfig, loadCheckpoint, saveCheckpoint } from '@procpt/model';
+import {
+  type BackendPreference,
+  type RunConfigInput,
+  readMetrics,
+  resolveRunConfig,
+  runTraining,
+  selectBackend,
+} from '@procpt/trainer-gpu';
+import type { PlannedRun, StudyPlan } from './plan.js';
+import {
+  STUDY_RUN_FILE,
+  WARMUP_FILE,
+  type StudyRunRecord,
+  type WarmupRecord,
+  claimRunDir,
+  lastTrainLine,
+  runStatus,
+} from './run-state.js';
+import { recordInvocation, writePlanFiles } from './manifest.js';
+
+/** Options of {@link runStudy} and {@link executeRun}. */
+export interface ExecuteOptions {
+  /** Backend preference (trainer-gpu's `selectBackend`), default `auto`. */
+  backend?: string;
+  /** Abort: the current run checkpoints after its step and the study stops (`interrupted`). */
+  signal?: AbortSignal;
+  /** Runs at once (needs `spawnRun`; tfjs runs one model at a time per process). */
+  jobs?: number;
+  /** Runs one run in another process (e.g. `procpt study exec-run`); used when `jobs > 1`. */
+  spawnRun?: (out: string, id: string) => Promise<void>;
+  /** Live progress on stderr (default true). */
+  progress?: boolean | { stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number } };
+  onInfo?: (line: string) => void;
+  onWarn?: (line: string) => void;
+}
+
+/** What {@link runStudy} did. */
+export interface StudyOutcome {
+  runs: number;
+  executed: number;
+  skipped: number;
+  backend: string;
+  wallMs: number;
+}
+
+async function buildAssembledInit(run: PlannedRun, plan: StudyPlan, initDir: string): Promise<void> {
+  if (existsSync(join(initDir, 'procpt.json'))) return;
+  const byId = new Map(plan.runs.map((r) => [r.id, r]));
+  const attnRun = byId.get(run.assemble!.attn)!;
+  const ffnRun = byId.get(run.assemble!.ffn)!;
+  const attn = await loadCheckpoint(join(attnRun.dir, 'final'));
+  const ffn = await loadCheckpoint(join(ffnRun.dir, 'final'));
+  const target = Gpt.create(
+    gptConfig(run.shape.size, {
+      vocabSize: run.shape.vocabSize,
+      nPositions: run.shape.nPositions,
+      tied: false,
+      dropout: 0,
+    }),
+    { seed: run.seed },
+  );
+  try {
+    // LayerNorms and the averaged embeddings come with the attention (the paper does not say).
+    assemble(
+      {
+        attn: attn.model,
+        ffn: ffn.model,
+        ln: attn.model,
+        embeddings: { source: attn.model, init: 'average' },
+      },
+      target,
+    );
+    await saveCheckpoint(initDir, target, { seed: run.seed, assembledFrom: [attnRun.id, ffnRun.id] });
+  } finally {
+    attn.model.dispose();
+    ffn.model.dispose();
+    target.dispose();
+  }
+}
+
+async function finishWarmup(run: PlannedRun, backend: string, wallMs: number): Promise<void> {
+  const records = await readMetrics(join(run.dir, 'metrics.jsonl'));
+  const lastEval = records.filter((r) => r.kind === 'eval').at(-1);
+  const lastTrain = records.filter((r) => r.kind === 'train').at(-1);
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  const source = run.warmup!.source;
+  const record: WarmupRecord = {
+    run: run.id,
+    label: run.warmup!.label,
+    type: source.type,
+    shuffled: source.shuffled === true,
+    mixture: source.mixture?.components ?? null,
+    size: run.shape.size,
+    steps: num(lastTrain?.step) ?? 0,
+    tokens: num(lastTrain?.tokens) ?? 0,
+    accuracy: num(lastEval?.accuracy),
+    loss: num(lastEval?.loss),
+    backend,
+    wallMs,
+  };
+  await writeJsonAtomic(join(run.dir, WARMUP_FILE), record);
+}
+
+async function finishFinetune(run: PlannedRun): Promise<void> {
+  const e = run.evaluate!;
+  const { model } = await loadCheckpoint(join(run.dir, 'final'));
+  try {
+    const dataset = DiagnosticDataset.create({ task: e.task, seed: e.seed, testSize: e.testSize });
+    const score = await evaluateDiagnostic(model, dataset, { batchSize: 250 });
+    const metrics: Record<string, number> = {
+      accuracy: score.accuracy,
+      exactMatch: score.exactMatch,
+      answerTokenAccuracy: score.answerTokenAccuracy,
+    };
+    if (score.loss !== null) metrics.loss = score.loss;
+    await writeJsonAtomic(join(run.dir, RUN_SUMMARY_FILE), {
+      format: 'procpt.run-summary',
+      version: 1,
+      run: run.name,
+      seed: run.seed,
+      ...run.result!,
+      metrics,
+    });
+  } finally {
+    model.dispose();
+  }
+}
+
+/**
+ * Executes one planned run in this process: skipped when complete; resumed from its newest checkpoint
+ * when interrupted; evaluated only when its weights are final. Writes `study-run.json`, then the
+ * completion marker (`warmup.json` or eval's `result.json`).
+ */
+export async function executeRun(
+  plan: StudyPlan,
+  run: PlannedRun,
+  options: ExecuteOptions = {},
+): Promise<'skipped' | 'executed'> {
+  const status = runStatus(run);
+  if (status === 'complete') return 'skipped';
+  for (const dep of run.deps) {
+    const d = plan.runs.find((r) => r.id === dep);
+    if (!d || runStatus(d) !== 'complete') {
+      throw new ProcptError('runtime', `run ${run.id} needs ${dep}, which is not complete`);
+    }
+  }
+  const started = performance.now();
+  await mkdir(run.dir, { recursive: true });
+  await claimRunDir(run);
+  const backend = await selectBackend((options.backend ?? 'auto') as BackendPreference);
+  if (status !== 'trained') {
+    let config: RunConfigInput = run.config;
+    if (run.assemble) {
+      const initDir = join(run.dir, 'init');
+      await buildAssembledInit(run, plan, initDir);
+      config = { ...config, model: { ...config.model, init: { from: 'checkpoint', path: initDir } } };
+    }
+    await runTraining(resolveRunConfig(config, `study run ${run.id}`), {
+      backend: backend.name,
+      progress: false,
+      ...(status === 'interrupted' ? { resume: run.dir } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onWarn ? { onWarn: options.onWarn } : {}),
+    });
+  }
+  const wallMs = performance.now() - started;
+  const record: StudyRunRecord = {
+    id: run.id,
+    backend: backend.name,
+    wallMs: Math.round(wallMs),
+    resumed: status !== 'pending',
+    finishedAt: new Date().toISOString(),
+  };
+  await writeJsonAtomic(join(run.dir, STUDY_RUN_FILE), record);
+  if (run.stage === 'pretrain') await finishWarmup(run, backend.name, Math.round(wallMs));
+  else await finishFinetune(run);
+  return 'executed';
+}
+
+/** Executes the run `id` of the plan saved in `out` (what a `--jobs` worker process calls). */
+export async function executeSavedRun(out: string, id: string, options: ExecuteOptions = {}): Promise<void> {
+  const path = join(out, 'plan.json');
+  if (!existsSync(path))
+    throw new ProcptError('usage', `${out} has no plan.json: run \`procpt study run\` first`);
+  const plan = JSON.parse(await readFile(path, 'utf8')) as StudyPlan;
+  const run = plan.runs.find((r) => r.id === id);
+  if (!run) throw new ProcptError('usage', `no run ${JSON.stringify(id)} in ${path}`);
+  await executeRun(plan, run, options);
+}
+
+/**
+ * Runs a plan: every run whose dependencies are complete, in plan order (or `jobs` at a time through
+ * `spawnRun`); complete runs are skipped, interrupted ones resumed. Shows runs done / total, the current
+ * run's step, tokens/s and the study's ETA.
+ */
+export async function runStudy(plan: StudyPlan, options: ExecuteOptions = {}): Promise<StudyOutcome> {
+  const started = performance.now();
+  const info = options.onInfo ?? (() => undefined);
+  const backend = await selectBackend((options.backend ?? 'auto') as BackendPreference);
+  await writePlanFiles(plan);
+  const todo = plan.runs.filter((r) => runStatus(r) !== 'complete');
+  const skipped = plan.runs.length - todo.length;
+  info(
+    `study ${plan.experiments.join(', ')} (preset ${plan.preset}) in ${plan.out}: ${plan.runs.length} runs, ${skipped} already complete; backend ${backend.name}`,
+  );
+  const totalTokens = todo.reduce((a, r) => a + r.tokens, 0);
+  const progress =
+    options.progress === false
+      ? undefined
+      : new Progress({
+          unit: 'tokens',
+          total: totalTokens,
+          label: 'study',
+          ...(typeof options.progress === 'object' ? { stream: options.progress.stream } : {}),
+        });
+  let doneTokens = 0;
+  let doneRuns = skipped;
+  const running = new Map<string, PlannedRun>();
+  const timer = setInterval(() => void poll(), 1000);
+  async function poll(): Promise<void> {
+    if (!progress) return;
+    let partial = 0;
+    let extra = `runs ${doneRuns}/${plan.runs.length}`;
+    for (const run of running.values()) {
+      const steps = Number(run.config.steps);
+      const line = await lastTrainLine(join(run.dir, 'metrics.jsonl'));
+      if (!line) continue;
+      partial += (run.tokens * Math.min(line.step, steps)) / steps;
+      extra += `  ${run.id} step ${line.step}/${steps} ${formatCount(line.tokensPerSecond)} tok/s`;
+    }
+    progress.update(doneTokens + partial, extra);
+  }
+  const jobs = options.spawnRun ? Math.max(1, options.jobs ?? 1) : 1;
+  const done = new Set(plan.runs.filter((r) => runStatus(r) === 'complete').map((r) => r.id));
+  const queue = [...todo];
+  const inFlight = new Map<string, Promise<void>>();
+  let failure: unknown;
+  try {
+    while ((queue.length > 0 && failure === undefined) || inFlight.size > 0) {
+      while (failure === undefined && inFlight.size < jobs) {
+        const i = queue.findIndex((r) => r.deps.every((d) => done.has(d)));
+        if (i < 0) break;
+        const run = queue.splice(i, 1)[0]!;
+        running.set(run.id, run);
+        info(`[${doneRuns + running.size}/${plan.runs.length}] ${run.id} (${runStatus(run)})`);
+        const task =
+          jobs > 1 && options.spawnRun
+            ? options.spawnRun(plan.out, run.id)
+            : executeRun(plan, run, { ...options, backend: backend.name }).then(() => undefined);
+        inFlight.set(
+          run.id,
+          task
+            .then(
+              () => {
+                done.add(run.id);
+                doneRuns++;
+                doneTokens += run.tokens;
+              },
+              (error: unknown) => {
+                failure ??= error;
+              },
+            )
+            .finally(() => {
+              running.delete(run.id);
+              inFlight.delete(run.id);
+            }),
+        );
+      }
+      if (inFlight.size === 0) break;
+      await Promise.race(inFlight.values());
+    }
+  } finally {
+    clearInterval(timer);
+    if (progress) {
+      progress.update(doneTokens, `runs ${doneRuns}/${plan.runs.length}`);
+      progress.stop();
+    }
+  }
+  const wallMs = performance.now() - started;
+  await recordInvocation(plan, { backend: backend.name, wallMs, executed: doneRuns - skipped });
+  if (failure !== undefined) throw failure;
+  if (queue.length > 0) {
+    throw new ProcptError('runtime', `${queue.length} runs could not start: their dependencies failed`);
+  }
+  return { runs: plan.runs.length, executed: doneRuns - skipped, skipped, backend: backend.name, wallMs };
+}

@@ -1,0 +1,336 @@
+import { join, resolve } from 'node:path';
+import { ProcptError } from '@procpt/core';
+import { diagnosticProtocol, diagnosticTask } from '@procpt/eval';
+import type { RunConfigInput } from '@procpt/trainer-gpu';
+import { type ProceduralSource, proceduralData, sourceLabel } from './procedural.js';
+import type { StudyPreset } from './presets.js';
+
+/** The study's experiments, in the order `all` runs them. */
+export const EXPERIMENTS = ['diagnostics', 'transfer-parts', 'assembly', 'mixtures', 'semantic'] as const;
+/** One experiment of the study. */
+export type ExperimentName = (typeof EXPERIMENTS)[number];
+
+/** What a finished fine-tuning run reports in its `result.json` (eval's RunSummary fields). */
+export interface ResultLabels {
+  kind: 'diagnostic' | 'semantic';
+  task: string;
+  procedural: string;
+  transfer?: string;
+  assembly?: string;
+  shuffled?: boolean;
+  proceduralTokens?: number;
+}
+
+/** One run of the plan: a training run (trainer RunConfig) plus what the study does around it. */
+export interface PlannedRun {
+  /** `<stage>/<name>`, unique in the plan; also the run's directory under `--out`. */
+  id: string;
+  stage: 'pretrain' | 'finetune';
+  name: string;
+  /** Absolute run directory. */
+  dir: string;
+  /** Experiments that need this run. */
+  experiments: ExperimentName[];
+  /** Runs that must be complete first (ids). */
+  deps: string[];
+  seed: number;
+  /** The trainer config (absolute paths); `model.init` of assembled runs is set by the executor. */
+  config: RunConfigInput;
+  /** Pretraining runs: the procedural data they warm up on. */
+  warmup?: { label: string; source: ProceduralSource };
+  /** Runs whose initial weights are assembled by part (attention from one warm-up, MLP from another). */
+  assemble?: { attn: string; ffn: string };
+  /** Fine-tuning runs: the result labels and the final diagnostic evaluation. */
+  result?: ResultLabels;
+  evaluate?: { task: string; seed: number; testSize: number };
+  /** Planned training tokens (rows × row length; the row length of procedural data is estimated). */
+  tokens: number;
+  /** Model size and context for FLOP estimates. */
+  shape: { size: string; vocabSize: number; nPositions: number; length: number };
+}
+
+/** A study plan: runs in dependency order. */
+export interface StudyPlan {
+  preset: string;
+  experiments: ExperimentName[];
+  out: string;
+  runs: PlannedRun[];
+  /** Experiments left out and why (e.g. data this build cannot prepare). */
+  notes: string[];
+}
+
+/** Parses `all` or a comma-separated list of experiment names. */
+export function parseExperiments(spec: string): ExperimentName[] {
+  if (spec === 'all') return [...EXPERIMENTS];
+  const names = spec.split(',').map((s) => s.trim());
+  for (const n of names) {
+    if (!(EXPERIMENTS as readonly string[]).includes(n)) {
+      throw new ProcptError('usage', `unknown experiment ${JSON.stringify(n)}`, {
+        hint: `use all or one of ${EXPERIMENTS.join(', ')} (comma-separated)`,
+      });
+    }
+  }
+  return [...new Set(names)] as ExperimentName[];
+}
+
+class PlanBuilder {
+  readonly runs = new Map<string, PlannedRun>();
+  constructor(
+    readonly preset: StudyPreset,
+    readonly out: string,
+  ) {}
+
+  private add(run: PlannedRun, experiment: ExperimentName): PlannedRun {
+    const existing = this.runs.get(run.id);
+    if (existing) {
+      if (!existing.experiments.includes(experiment)) existing.experiments.push(experiment);
+      return existing;
+    }
+    for (const dep of run.deps) {
+      if (!this.runs.has(dep)) throw new Error(`internal: ${run.id} planned before its dependency ${dep}`);
+    }
+    this.runs.set(run.id, run);
+    return run;
+  }
+
+  /** The shared warm-up of `source` at the shape of `task` (one per type and model size). */
+  warmup(source: ProceduralSource, task: string, experiment: ExperimentName): PlannedRun {
+    const p = this.preset;
+    const label = sourceLabel(source);
+    const data = proceduralData(source, p.warmup);
+    const shape = diagnosticProtocol(task, 'paper').model;
+    const name = `${label}-${shape.size}-s${p.warmupSeed}`;
+    const nPositions = Math.max(data.recipe.nPositions ?? 0, shape.nPositions);
+    const batch = data.recipe.batchSize * (data.recipe.accumulation ?? 1);
+    const evalEvery = Math.max(1, Math.ceil(data.recipe.steps / 4));
+    return this.add(
+      {
+        id: `pretrain/${name}`,
+        stage: 'pretrain',
+        name,
+        dir: join(this.out, 'pretrain', name),
+        experiments: [experiment],
+        deps: [],
+        seed: p.warmupSeed,
+        config: {
+          name,
+          seed: p.warmupSeed,
+          steps: data.recipe.steps,
+          outDir: join(this.out, 'pretrain'),
+          model: { size: shape.size, nPositions, tied: true, dropout: 0.1 },
+          data: {
+            train: data.config,
+            eval: data.config,
+            batchSize: data.recipe.batchSize,
+            accumulation: data.recipe.accumulation ?? 1,
+          },
+          optimizer: { lr: data.recipe.lr, weightDecay: data.recipe.weightDecay ?? 0.01, gradClip: 1 },
+          schedule: { kind: 'constant', warmupSteps: data.recipe.warmupSteps ?? 0 },
+          eval: { every: evalEvery, batches: 4, patience: 0, metric: 'accuracy' },
+          checkpoint: { every: Math.min(p.checkpointEvery, data.recipe.steps), keep: 2 },
+          log: { progress: false },
+        },
+        warmup: { label, source },
+        tokens: data.recipe.steps * batch * data.rowLength,
+        shape: { size: shape.size, vocabSize: data.vocabSize, nPositions, length: data.rowLength },
+      },
+      experiment,
+    );
+  }
+
+  /** A diagnostic fine-tuning run of `task`, seed `seed`, from scratch or from warm-up weights. */
+  finetune(
+    task: string,
+    seed: number,
+    experiment: ExperimentName,
+    init:
+      | { kind: 'scratch' }
+      | { kind: 'transfer'; from: PlannedRun; parts: ('everything' | 'attn' | 'ffn' | 'ln')[] }
+      | { kind: 'assemble'; attn: PlannedRun; ffn: PlannedRun },
+  ): PlannedRun {
+    const t = diagnosticTask(task);
+    const budget = this.preset.finetune[t.name];
+    if (!budget) {
+      throw new ProcptError('config', `preset ${this.preset.name} has no fine-tuning budget for ${t.name}`);
+    }
+    const shape = diagnosticProtocol(t.name, 'paper').model;
+    let label: string;
+    let result: ResultLabels;
+    let model: RunConfigInput['model'] = { size: shape.size };
+    const deps: string[] = [];
+    if (init.kind === 'scratch') {
+      label = 'none';
+      result = { kind: 'diagnostic', task: t.name, procedural: 'none' };
+    } else if (init.kind === 'transfer') {
+      const source = init.from.warmup!.source;
+      const parts = init.parts.join('+');
+      label = parts === 'everything' ? init.from.warmup!.label : `${init.from.warmup!.label}-${parts}`;
+      result = {
+        kind: 'diagnostic',
+        task: t.name,
+        procedural: source.mixture ? init.from.warmup!.label : source.type,
+        transfer: parts,
+        proceduralTokens: init.from.tokens,
+        ...(source.shuffled ? { shuffled: true } : {}),
+      };
+      model = {
+        size: shape.size,
+        init: {
+          from: 'transfer',
+          path: join(init.from.dir, 'final'),
+          parts: init.parts,
+          embeddingInit: 'average',
+        },
+      };
+      deps.push(init.from.id);
+    } else {
+      const a = init.attn.warmup!.label;
+      const f = init.ffn.warmup!.label;
+      label = `asm-${a}_attn-${f}_ffn`;
+      result = {
+        kind: 'diagnostic',
+        task: t.name,
+        procedural: `${a}+${f}`,
+        assembly: `${a}:attn+${f}:ffn`,
+        proceduralTokens: init.attn.tokens + init.ffn.tokens,
+      };
+      deps.push(init.attn.id, init.ffn.id);
+    }
+    const name = `${t.name}-${label}-s${seed}`;
+    return this.add(
+      {
+        id: `finetune/${name}`,
+        stage: 'finetune',
+        name,
+        dir: join(this.out, 'finetune', name),
+        experiments: [experiment],
+        deps,
+        seed,
+        config: {
+          preset: `diagnostic/${t.name}`,
+          name,
+          seed,
+          steps: budget.steps,
+          outDir: join(this.out, 'finetune'),
+          model,
+          data: {
+            train: { kind: 'diagnostic', task: t.name },
+            eval: { kind: 'diagnostic', task: t.name, testSize: budget.testSize },
+            batchSize: budget.batchSize,
+          },
+          schedule: { kind: 'cosine', warmupSteps: budget.warmupSteps, minLrRatio: 0, floor: 'scale' },
+          eval: {
+            every: budget.evalEvery,
+            batches: Math.ceil(budget.testSize / budget.batchSize),
+            patience: 0,
+            metric: 'accuracy',
+          },
+          checkpoint: { every: Math.min(this.preset.checkpointEvery, budget.steps), keep: 2 },
+          log: { progress: false },
+        },
+        ...(init.kind === 'assemble' ? { assemble: { attn: init.attn.id, ffn: init.ffn.id } } : {}),
+        result,
+        evaluate: { task: t.name, seed, testSize: budget.testSize },
+        tokens: budget.steps * budget.batchSize * t.length,
+        shape: { size: shape.size, vocabSize: t.vocabSize, nPositions: t.nPositions, length: t.length },
+      },
+      experiment,
+    );
+  }
+}
+
+function planDiagnostics(b: PlanBuilder): void {
+  const { diagnostics, seeds } = b.preset;
+  for (const task of diagnostics.tasks) {
+    const sources: ProceduralSource[] = [
+      ...diagnostics.types.map((type) => ({ type })),
+      ...diagnostics.shuffled.map((type) => ({ type, shuffled: true })),
+    ];
+    const warmups = sources.map((s) => b.warmup(s, task, 'diagnostics'));
+    for (const seed of seeds) {
+      b.finetune(task, seed, 'diagnostics', { kind: 'scratch' });
+      for (const w of warmups)
+        b.finetune(task, seed, 'diagnostics', { kind: 'transfer', from: w, parts: ['everything'] });
+    }
+  }
+}
+
+function planTransferParts(b: PlanBuilder): void {
+  const { transferParts, seeds } = b.preset;
+  for (const task of transferParts.tasks) {
+    for (const type of transferParts.types) {
+      const w = b.warmup({ type }, task, 'transfer-parts');
+      for (const seed of seeds) {
+        b.finetune(task, seed, 'transfer-parts', { kind: 'scratch' });
+        b.finetune(task, seed, 'transfer-parts', { kind: 'transfer', from: w, parts: ['everything'] });
+        for (const part of transferParts.parts) {
+          b.finetune(task, seed, 'transfer-parts', { kind: 'transfer', from: w, parts: [part] });
+        }
+      }
+    }
+  }
+}
+
+function planAssembly(b: PlanBuilder): void {
+  const { assembly, seeds } = b.preset;
+  for (const task of assembly.tasks) {
+    const attn = b.warmup({ type: assembly.attn }, task, 'assembly');
+    const ffn = b.warmup({ type: assembly.ffn }, task, 'assembly');
+    for (const seed of seeds) {
+      b.finetune(task, seed, 'assembly', { kind: 'scratch' });
+      b.finetune(task, seed, 'assembly', { kind: 'transfer', from: attn, parts: ['attn'] });
+      b.finetune(task, seed, 'assembly', { kind: 'transfer', from: ffn, parts: ['everything'] });
+      b.finetune(task, seed, 'assembly', { kind: 'assemble', attn, ffn });
+    }
+  }
+}
+
+function planMixtures(b: PlanBuilder): void {
+  const { mixtures, seeds } = b.preset;
+  for (const task of mixtures.tasks) {
+    const singles = new Set(mixtures.mixtures.flatMap((m) => Object.keys(m.components)));
+    const warmups = [
+      ...[...singles].map((type) => b.warmup({ type }, task, 'mixtures')),
+      ...mixtures.mixtures.map((m) => b.warmup({ type: 'mixture', mixture: m }, task, 'mixtures')),
+    ];
+    for (const seed of seeds) {
+      b.finetune(task, seed, 'mixtures', { kind: 'scratch' });
+      for (const w of warmups)
+        b.finetune(task, seed, 'mixtures', { kind: 'transfer', from: w, parts: ['everything'] });
+    }
+  }
+}
+
+/**
+ * The plan of `experiments` under `preset`, with run directories under `out`: warm-ups first (each shared
+ * by every fine-tune that transfers from it), then the fine-tunes, deduplicated across experiments.
+ * `skipUnavailable` leaves out (with a note) experiments this build cannot run instead of failing.
+ */
+export function planStudy(
+  experiments: readonly ExperimentName[],
+  preset: StudyPreset,
+  out: string,
+  options: { skipUnavailable?: boolean } = {},
+): StudyPlan {
+  const b = new PlanBuilder(preset, resolve(out));
+  const notes: string[] = [];
+  for (const e of experiments) {
+    if (e === 'diagnostics') planDiagnostics(b);
+    else if (e === 'transfer-parts') planTransferParts(b);
+    else if (e === 'assembly') planAssembly(b);
+    else if (e === 'mixtures') planMixtures(b);
+    else if (e === 'semantic') {
+      const why =
+        'the semantic experiment is not available in this build: it needs @procpt/corpora (prepare) token shards';
+      if (!options.skipUnavailable)
+        throw new ProcptError('runtime', why, { hint: 'run the other experiments' });
+      notes.push(`${why}; skipped`);
+    }
+  }
+  // Warm-ups first so that a plan reads (and runs) stage by stage; dependencies still hold.
+  const runs = [...b.runs.values()].sort(
+    (x, y) => Number(x.stage !== 'pretrain') - Number(y.stage !== 'pretrain'),
+  );
+  const planned = experiments.filter((e) => e !== 'semantic' || !options.skipUnavailable);
+  return { preset: preset.name, experiments: planned, out: b.out, runs, notes };
+}
