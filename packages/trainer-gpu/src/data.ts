@@ -1,7 +1,7 @@
 import type { BatchOptions, CursorBatch, DataSource, DataSpec } from '@procpt/core';
 import { ProcptError } from '@procpt/core';
 import { DiagnosticDataset } from '@procpt/eval';
-import * as procgen from '@procpt/procgen';
+import { createGenerator, generatorSource } from '@procpt/procgen';
 import * as tokenizer from '@procpt/tokenizer';
 import type { DataSourceConfig } from './config.js';
 
@@ -17,14 +17,8 @@ export interface ResolvedData {
   nPositions?: number;
 }
 
-// The agreed @procpt/procgen / @procpt/tokenizer APIs, looked up at run time so that a build of
-// those packages without them gives a clear "not supported yet" error instead of a crash.
-interface GeneratorLike {
-  readonly vocabSize: number;
-  readonly maxLength: number;
-}
-type CreateGenerator = (spec: { type: string; seed?: number; [k: string]: unknown }) => GeneratorLike;
-type GeneratorSource = (gen: GeneratorLike, opts?: { packing?: 'pad' | 'concat' }) => DataSource;
+// The agreed @procpt/tokenizer shard API, looked up at run time so that a tokenizer build without
+// it gives a clear "not supported yet" error instead of a crash.
 type ReadShardInfo = (path: string) => Promise<{ tokenCount: number }>;
 type ReadShardRange = (path: string, start: number, count: number) => Promise<Uint32Array>;
 
@@ -50,13 +44,11 @@ export async function resolveData(
 ): Promise<ResolvedData> {
   switch (config.kind) {
     case 'procgen': {
-      const create = api<CreateGenerator>(procgen, 'createGenerator', '@procpt/procgen', 'procgen');
-      const toSource = api<GeneratorSource>(procgen, 'generatorSource', '@procpt/procgen', 'procgen');
       // The paper validates on the same generator seeded VAL_SEED_OFFSET = 10000 higher.
       const genSeed = config.seed ?? (split === 'eval' ? seed + 10_000 : seed);
-      const gen = create({ ...config.params, type: config.type, seed: genSeed });
+      const gen = createGenerator({ ...config.params, type: config.type, seed: genSeed });
       return {
-        source: toSource(gen, { packing: config.packing }),
+        source: generatorSource(gen, { packing: config.packing }),
         vocabSize: gen.vocabSize,
         length: gen.maxLength,
       };
