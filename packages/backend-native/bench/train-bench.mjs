@@ -10,18 +10,30 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  NATIVE_BACKEND, adamwUpdate, biasGelu, fusedAttention, layerNorm, maskedCrossEntropy, nativeBackendInfo,
+  NATIVE_BACKEND,
+  adamwUpdate,
+  biasGelu,
+  fusedAttention,
+  layerNorm,
+  maskedCrossEntropy,
+  nativeBackendInfo,
   registerNativeBackend,
+  setNativeThreads,
 } from '../dist/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PY = '/usr/bin/python3';
 const SHAPES = {
-  small: { size: '2_4_128', V: 64, T: 128, B: 16, steps: 6, warmup: 2 },
-  haystack: { size: '2_4_16', V: 256, T: 63, B: 1000, steps: 4, warmup: 1 },
+  small: { size: '2_4_128', V: 64, T: 128, B: 16, steps: 6, warmup: 2, slow: ['wasm', 'cpu'] },
+  // the pure-JS cpu backend needs minutes per haystack step: not timed there
+  haystack: { size: '2_4_16', V: 256, T: 63, B: 1000, steps: 4, warmup: 1, slow: ['wasm'] },
 };
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
-const median = (a) => { const s = [...a].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const median = (a) => {
+  const s = [...a].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 
 /** Deterministic batch: next token = (7·tok + 3) mod V with 10 % noise; all targets scored. */
 function makeBatch(V, T, B, seed) {
@@ -56,7 +68,10 @@ function fusedLoss(model, tokens, lossMask) {
       const qkv = tf.fused.matMul({ a: h, b: p('attn.c_attn.weight'), bias: p('attn.c_attn.bias') });
       const y = tf.reshape(fusedAttention(tf.reshape(qkv, [b, t, 3 * d]), nHead), [b * t, d]);
       x = tf.add(x, tf.fused.matMul({ a: y, b: p('attn.c_proj.weight'), bias: p('attn.c_proj.bias') }));
-      const f = biasGelu(tf.matMul(layerNorm(x, p('ln_2.weight'), p('ln_2.bias'), eps), p('mlp.c_fc.weight')), p('mlp.c_fc.bias'));
+      const f = biasGelu(
+        tf.matMul(layerNorm(x, p('ln_2.weight'), p('ln_2.bias'), eps), p('mlp.c_fc.weight')),
+        p('mlp.c_fc.bias'),
+      );
       x = tf.add(x, tf.fused.matMul({ a: f, b: p('mlp.c_proj.weight'), bias: p('mlp.c_proj.bias') }));
     }
     const hf = layerNorm(x, P('transformer.ln_f.weight'), P('transformer.ln_f.bias'), eps);
@@ -81,8 +96,16 @@ async function timeTfjs(backend, variant, shape, steps, warmup) {
     const [tokens, mask] = makeBatch(shape.V, shape.T, shape.B, 1 + s);
     const t0 = performance.now();
     const { value, grads } = tf.variableGrads(() => lossOf(tokens, mask), vars);
-    vars.forEach((v, i) => adamwUpdate(v, grads[v.name], moments[i][0], moments[i][1],
-      { lr: 3e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step: s + 1 }));
+    vars.forEach((v, i) =>
+      adamwUpdate(v, grads[v.name], moments[i][0], moments[i][1], {
+        lr: 3e-3,
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+        weightDecay: 0,
+        step: s + 1,
+      }),
+    );
     losses.push((await value.data())[0]);
     if (s >= warmup) times.push(performance.now() - t0);
     tf.dispose([value, ...Object.values(grads), tokens, mask]);
@@ -117,8 +140,16 @@ async function profile(model, lossOf, shape, vars) {
 
 function torchPeer(shape, threads) {
   const [L, H, D] = shape.size.split('_');
-  const r = spawnSync(PY, [join(here, 'torch_gpt.py'), L, H, D, shape.V, shape.T, shape.B, shape.steps, shape.warmup, threads].map(String),
-    { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) } });
+  const r = spawnSync(
+    PY,
+    [join(here, 'torch_gpt.py'), L, H, D, shape.V, shape.T, shape.B, shape.steps, shape.warmup, threads].map(
+      String,
+    ),
+    {
+      encoding: 'utf8',
+      env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) },
+    },
+  );
   if (r.status !== 0) return null;
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
@@ -128,33 +159,46 @@ const fmt = (x) => Math.round(x).toLocaleString('en-US');
 
 async function benchShape(name) {
   const shape = SHAPES[name];
-  console.log(`\n== ${name}: ${shape.size} T=${shape.T} B=${shape.B} V=${shape.V} (${shape.B * shape.T} tokens/step) ==`);
-  const runs = { 'torch-1t': [], 'torch-2t': [], 'native plain Gpt': [], 'native fused': [] };
+  console.log(
+    `\n== ${name}: ${shape.size} T=${shape.T} B=${shape.B} V=${shape.V} (${shape.B * shape.T} tokens/step) ==`,
+  );
+  const runs = {};
+  const add = (k, ms) => (runs[k] ??= []).push(ms);
   let leaks = 0;
+  // Interleaved: each thread count runs torch and procpt-native back to back, so both see the same load.
   for (let r = 0; r < REPEATS; r++) {
     for (const th of [1, 2]) {
       const t = torchPeer(shape, th);
-      if (t) runs[`torch-${th}t`].push(t.ms);
+      if (t) add(`torch-${th}t`, t.ms);
+      setNativeThreads(th);
+      const fused = await timeTfjs(NATIVE_BACKEND, 'fused', shape, shape.steps, shape.warmup);
+      const plain = await timeTfjs(NATIVE_BACKEND, 'plain', shape, shape.steps, shape.warmup);
+      add(`native-${th}t fused`, fused.ms);
+      add(`native-${th}t plain Gpt`, plain.ms);
+      leaks += plain.leaked + fused.leaked;
+      if (r === 0 && th === 1)
+        console.log(
+          `  loss plain ${plain.losses[0].toFixed(3)} -> ${plain.losses.at(-1).toFixed(3)}, fused ${fused.losses[0].toFixed(3)} -> ${fused.losses.at(-1).toFixed(3)}`,
+        );
     }
-    const plain = await timeTfjs(NATIVE_BACKEND, 'plain', shape, shape.steps, shape.warmup);
-    const fused = await timeTfjs(NATIVE_BACKEND, 'fused', shape, shape.steps, shape.warmup);
-    runs['native plain Gpt'].push(plain.ms);
-    runs['native fused'].push(fused.ms);
-    leaks += plain.leaked + fused.leaked;
-    if (r === 0) console.log(`  loss plain ${plain.losses[0].toFixed(3)} -> ${plain.losses.at(-1).toFixed(3)}, fused ${fused.losses[0].toFixed(3)} -> ${fused.losses.at(-1).toFixed(3)}`);
   }
   if (process.env.BENCH_SLOW === '1') {
-    for (const backend of ['wasm', 'cpu']) {
+    for (const backend of shape.slow) {
       const r = await timeTfjs(backend, 'plain', shape, 1, backend === 'cpu' ? 0 : 1);
       runs[`${backend} plain Gpt`] = [r.ms];
     }
   }
-  const torchBest = Math.min(median(runs['torch-1t']) || Infinity, median(runs['torch-2t']) || Infinity);
+  const torchBest = Math.min(
+    median(runs['torch-1t'] ?? []) || Infinity,
+    median(runs['torch-2t'] ?? []) || Infinity,
+  );
   console.log(`  ${'engine'.padEnd(18)} ${'ms/step'.padStart(9)} ${'tokens/s'.padStart(10)}  vs best torch`);
   for (const [engine, ms] of Object.entries(runs)) {
     if (ms.length === 0) continue;
     const m = median(ms);
-    console.log(`  ${engine.padEnd(18)} ${m.toFixed(1).padStart(9)} ${fmt(tps(shape, m)).padStart(10)}  ${(torchBest / m).toFixed(2)}x`);
+    console.log(
+      `  ${engine.padEnd(18)} ${m.toFixed(1).padStart(9)} ${fmt(tps(shape, m)).padStart(10)}  ${(torchBest / m).toFixed(2)}x`,
+    );
   }
   console.log(`  tensors leaked per run: ${leaks}`);
 }
@@ -167,20 +211,26 @@ async function benchGemm() {
   console.log('\n== GEMM GFLOP/s (procpt-native tf.matMul vs torch / numpy, same machine) ==');
   for (const spec of shapes) {
     const [m, k, n] = spec.split('x').map(Number);
-    const a = tf.randomNormal([m, k], 0, 1, 'float32', 1);
-    const b = tf.randomNormal([k, n], 0, 1, 'float32', 2);
-    const ts = [];
-    for (let i = 0; i < 6; i++) {
-      const t0 = performance.now();
-      const c = tf.matMul(a, b);
-      c.dataSync();
-      ts.push(performance.now() - t0);
-      c.dispose();
+    const native = {};
+    for (const th of [1, 2]) {
+      setNativeThreads(th);
+      const a = tf.randomNormal([m, k], 0, 1, 'float32', 1);
+      const b = tf.randomNormal([k, n], 0, 1, 'float32', 2);
+      const ts = [];
+      for (let i = 0; i < 6; i++) {
+        const t0 = performance.now();
+        const c = tf.matMul(a, b);
+        c.dataSync();
+        ts.push(performance.now() - t0);
+        c.dispose();
+      }
+      native[th] = (2 * m * n * k) / (median(ts.slice(1)) / 1000) / 1e9;
+      tf.dispose([a, b]);
     }
-    const g = (2 * m * n * k) / (median(ts.slice(1)) / 1000) / 1e9;
     const r = ref[spec] ?? {};
-    console.log(`  ${spec.padEnd(14)} native ${g.toFixed(1).padStart(6)}  torch-1t ${(r['torch-1t'] ?? NaN).toFixed(1).padStart(6)}  torch-2t ${(r['torch-2t'] ?? NaN).toFixed(1).padStart(6)}  numpy ${(r.numpy ?? NaN).toFixed(1).padStart(6)}`);
-    tf.dispose([a, b]);
+    console.log(
+      `  ${spec.padEnd(14)} native-1t ${native[1].toFixed(1).padStart(6)}  native-2t ${native[2].toFixed(1).padStart(6)}  torch-1t ${(r['torch-1t'] ?? NaN).toFixed(1).padStart(6)}  torch-2t ${(r['torch-2t'] ?? NaN).toFixed(1).padStart(6)}  numpy ${(r.numpy ?? NaN).toFixed(1).padStart(6)}`,
+    );
   }
 }
 

@@ -1,22 +1,45 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon.js';
-import { f32, output, overrideKernel, sizeOf } from './kernel-util.js';
+import { f32, i32, output, overrideKernel, sizeOf } from './kernel-util.js';
 
-/** Native slice of a float32 tensor (begin/size already resolved), or null. */
+/**
+ * The 32-bit storage of a float32 or int32 tensor as a Float32Array (an int32 tensor's bits are viewed, not
+ * converted: these kernels only move 4-byte words), or null for other dtypes.
+ */
+function words(backend: MathBackendCPU, t: TensorInfo): Float32Array | null {
+  if (t.dtype === 'int32') {
+    const v = i32(backend, t);
+    return v && v.length === sizeOf(t.shape) ? new Float32Array(v.buffer, v.byteOffset, v.length) : null;
+  }
+  return f32(backend, t);
+}
+
+/** A new tensor of `dtype` whose 4-byte words are written through the returned Float32Array view. */
+function alloc(backend: MathBackendCPU, shape: number[], dtype: 'float32' | 'int32'): [Float32Array, () => TensorInfo] {
+  const n = sizeOf(shape);
+  if (dtype === 'int32') {
+    const ints = new Int32Array(n);
+    return [new Float32Array(ints.buffer), () => backend.makeTensorInfo(shape, 'int32', ints)];
+  }
+  const floats = new Float32Array(n);
+  return [floats, () => output(backend, shape, floats)];
+}
+
+/** Native slice of a float32/int32 tensor (begin/size already resolved), or null. */
 function slice(addon: NativeAddon, backend: MathBackendCPU, x: TensorInfo, begin: number[], size: number[]): TensorInfo | null {
-  const xv = f32(backend, x);
+  const xv = words(backend, x);
   const rank = x.shape.length;
   if (!xv || rank === 0 || rank > 8 || begin.length !== rank || size.length !== rank) return null;
-  const out = new Float32Array(sizeOf(size));
+  const [out, make] = alloc(backend, size.slice(), x.dtype as 'float32' | 'int32');
   if (out.length > 0) {
     addon.copyBlock(out, Int32Array.from(size), new Int32Array(rank), xv, Int32Array.from(x.shape),
       Int32Array.from(begin), Int32Array.from(size), rank);
   }
-  return output(backend, size.slice(), out);
+  return make();
 }
 
-/** Overrides Slice, SplitV and Concat (strided block copies; the cpu versions walk element by element). */
+/** Overrides Slice, SplitV and Concat for float32/int32 (strided block copies; the cpu versions walk element by element). */
 export function registerCopyKernels(addon: NativeAddon): void {
   overrideKernel('Slice', ({ inputs, backend, attrs }) => {
     const x = inputs.x!;
@@ -36,7 +59,7 @@ export function registerCopyKernels(addon: NativeAddon): void {
     const spec = attrs.numOrSizeSplits as number | number[];
     const dim = x.shape[axis]!;
     const sizes = Array.isArray(spec) ? spec.map((v) => (v === -1 ? dim - spec.reduce((a, c) => a + (c === -1 ? 0 : c), 0) : v)) : Array(spec).fill(dim / spec);
-    if (!f32(backend, x)) return null;
+    if (!words(backend, x)) return null;
     const outs: TensorInfo[] = [];
     let at = 0;
     for (const n of sizes) {
@@ -52,11 +75,13 @@ export function registerCopyKernels(addon: NativeAddon): void {
     if (xs.length === 0) return null;
     const rank = xs[0]!.shape.length;
     const axis = (attrs.axis as number) < 0 ? (attrs.axis as number) + rank : (attrs.axis as number);
-    const values = xs.map((t) => f32(backend, t));
+    const dtype = xs[0]!.dtype;
+    const values = xs.map((t) => words(backend, t));
+    if ((dtype !== 'float32' && dtype !== 'int32') || xs.some((t) => t.dtype !== dtype)) return null;
     if (rank === 0 || rank > 8 || values.some((v) => !v) || xs.some((t) => t.shape.length !== rank)) return null;
     const outShape = xs[0]!.shape.slice();
     outShape[axis] = xs.reduce((a, t) => a + t.shape[axis]!, 0);
-    const out = new Float32Array(sizeOf(outShape));
+    const [out, make] = alloc(backend, outShape, dtype);
     const dstShape = Int32Array.from(outShape);
     let at = 0;
     xs.forEach((t, i) => {
@@ -65,6 +90,6 @@ export function registerCopyKernels(addon: NativeAddon): void {
       addon.copyBlock(out, dstShape, begin, values[i]!, Int32Array.from(t.shape), new Int32Array(rank), Int32Array.from(t.shape), rank);
       at += t.shape[axis]!;
     });
-    return output(backend, outShape, out);
+    return make();
   });
 }

@@ -127,6 +127,18 @@ describe.skipIf(!status.available)(`procpt-native kernels vs cpu${status.availab
     });
   });
 
+  it('slice, split and concat of float32 and int32 tensors', async () => {
+    await agree(() => {
+      const x = rnd([4, 9, 6], 22);
+      const ints = tf.tensor3d(randomInts(4 * 9 * 6, 23, 1000), [4, 9, 6], 'int32');
+      const [p, q, r] = tf.split(x, [2, 3, 4], 1);
+      const intParts = tf.split(ints, 3, 2).map((t) => tf.cast(t, 'float32'));
+      return [tf.slice(x, [1, 2, 3], [2, 5, 2]), tf.cast(tf.slice(ints, [0, 3, 1], [3, -1, 4]), 'float32'), p!, q!, r!,
+        ...intParts, tf.concat([x, x], 2), tf.cast(tf.concat([ints, ints], 0), 'float32'),
+        tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.concat(tf.split(t, [5, 4], 1).reverse(), 1), x)))(x)];
+    });
+  });
+
   it('leaks no tensors across kernels and gradients', async () => {
     await tf.setBackend(NATIVE_BACKEND);
     const a = rnd([9, 8], 20);
