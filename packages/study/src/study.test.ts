@@ -1,0 +1,132 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { estimatePlan } from './estimate.js';
+import { runStudy } from './execute.js';
+import { EXPERIMENTS, parseExperiments, planStudy } from './plan.js';
+import { studyPreset } from './presets.js';
+import { writeReport } from './report.js';
+import { runStatus } from './run-state.js';
+import { microPreset } from './testing/fixtures.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'procpt-study-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('planStudy', () => {
+  it('shares one warm-up per type and shape across seeds and experiments, deps before dependents', () => {
+    const plan = planStudy(
+      ['diagnostics', 'transfer-parts', 'assembly'],
+      studyPreset('tiny'),
+      join(dir, 'p'),
+    );
+    const ids = plan.runs.map((r) => r.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.filter((id) => id.startsWith('pretrain/dyck-'))).toEqual(['pretrain/dyck-2_4_16-s42']);
+    const dyckUsers = plan.runs.filter((r) => r.deps.includes('pretrain/dyck-2_4_16-s42'));
+    // 2 tasks × 2 seeds (diagnostics) + attn/ffn on haystack × 2 seeds (transfer-parts)
+    expect(dyckUsers).toHaveLength(8);
+    const seen = new Set<string>();
+    for (const r of plan.runs) {
+      for (const d of r.deps) expect(seen.has(d)).toBe(true);
+      seen.add(r.id);
+    }
+    const base = plan.runs.find((r) => r.id === 'finetune/haystack-none-s0');
+    expect(base?.experiments).toEqual(['diagnostics', 'transfer-parts', 'assembly']);
+    const shuffled = plan.runs.find((r) => r.id === 'finetune/haystack-shuffled-dyck-s1');
+    expect(shuffled?.result).toMatchObject({ procedural: 'dyck', shuffled: true, transfer: 'everything' });
+    expect(shuffled?.config.model).toMatchObject({ init: { from: 'transfer', embeddingInit: 'average' } });
+  });
+
+  it('rejects unknown experiments, presets and recipes with usage errors', () => {
+    expect(parseExperiments('all')).toEqual([...EXPERIMENTS]);
+    expect(() => parseExperiments('diagnostics,nope')).toThrow(/unknown experiment "nope"/);
+    expect(() => studyPreset('huge')).toThrow(/unknown study preset/);
+    expect(() => studyPreset('tiny', { warmup: { brandnew: { steps: 3 } } })).toThrow(
+      /needs steps, batchSize and lr/,
+    );
+    const p = studyPreset('quick', {
+      warmup: { dyck: { steps: 2000, params: { k: 4 } } },
+      semanticSize: '1.3B',
+    });
+    expect(p.warmup.dyck).toMatchObject({ steps: 2000, params: { k: 4, length: 128 } });
+    expect(p.semantic.size).toBe('24_16_2048');
+  });
+});
+
+describe('a tiny study end to end', () => {
+  it('runs, skips when complete, estimates, and reports next to the paper', async () => {
+    const out = join(dir, 'e2e');
+    const plan = planStudy(['diagnostics', 'assembly'], microPreset(), out);
+    expect(plan.runs.map((r) => r.id).sort()).toEqual(
+      [
+        'pretrain/dyck-2_4_16-s42',
+        'pretrain/set-2_4_16-s42',
+        'pretrain/eca-2_4_16-s42',
+        'finetune/haystack-none-s0',
+        'finetune/haystack-dyck-s0',
+        'finetune/haystack-set-attn-s0',
+        'finetune/haystack-eca-s0',
+        'finetune/haystack-asm-set_attn-eca_ffn-s0',
+      ].sort(),
+    );
+    const first = await runStudy(plan, { backend: 'wasm', progress: false });
+    expect(first).toMatchObject({ runs: 8, executed: 8, skipped: 0, backend: 'wasm' });
+    for (const r of plan.runs) expect(runStatus(r)).toBe('complete');
+    const asm = JSON.parse(
+      await readFile(join(out, 'finetune/haystack-asm-set_attn-eca_ffn-s0/result.json'), 'utf8'),
+    );
+    expect(asm).toMatchObject({
+      kind: 'diagnostic',
+      task: 'haystack',
+      assembly: 'set:attn+eca:ffn',
+      seed: 0,
+    });
+    expect(existsSync(join(out, 'finetune/haystack-asm-set_attn-eca_ffn-s0/init/model.safetensors'))).toBe(
+      true,
+    );
+
+    const again = await runStudy(plan, { backend: 'wasm', progress: false });
+    expect(again).toMatchObject({ executed: 0, skipped: 8 });
+
+    const est = await estimatePlan(plan, { backend: 'wasm', measure: false });
+    expect(est.runs).toHaveLength(8);
+    expect(est.runs.every((r) => r.status === 'complete' && r.flops > 0 && r.seconds > 0)).toBe(true);
+    expect(est.flops).toBe(0);
+
+    const { files, json } = await writeReport(out);
+    expect(files).toEqual(expect.arrayContaining(['report.md', 'report.html', 'results.json']));
+    expect(json.preset).toBe('tiny');
+    expect(json.seeds).toEqual([0]);
+    expect(json.backends).toEqual(['wasm']);
+    const labels = json.diagnostics.map((d) => `${d.task}/${d.pretraining}`).sort();
+    expect(labels).toEqual(['haystack/dyck', 'haystack/eca', 'haystack/none']);
+    for (const d of json.diagnostics) {
+      expect(d.mean).toBeGreaterThanOrEqual(0);
+      expect(d.mean).toBeLessThanOrEqual(1);
+      expect(d.ci[0]).toBeLessThanOrEqual(d.ci[1]);
+      expect(d.seeds).toBe(1);
+    }
+    expect(json.assembly.map((a) => a.pretraining)).toEqual(['set:attn+eca:ffn']);
+    expect(json.warmups.map((w) => w.pretraining).sort()).toEqual(['dyck', 'eca', 'set']);
+    expect(json.warmups.every((w) => w.steps === 6 && w.accuracy !== null)).toBe(true);
+    const md = await readFile(join(out, 'report.md'), 'utf8');
+    expect(md).toContain('| haystack | none |');
+    expect(md).toContain('11.3'); // the paper's no-warm-up haystack accuracy, beside ours
+    expect(md).toContain('96.9');
+    expect(md).toContain('Warm-ups');
+  });
+
+  it('refuses a study directory of another preset', async () => {
+    const plan = planStudy(['diagnostics'], { ...microPreset(), name: 'quick' }, join(dir, 'e2e'));
+    await expect(runStudy(plan, { backend: 'wasm', progress: false })).rejects.toThrow(
+      /holds a study with preset tiny/,
+    );
+  });
+});
