@@ -96,7 +96,7 @@ async function timeTfjs(backend, variant, shape, steps, warmup) {
     const [tokens, mask] = makeBatch(shape.V, shape.T, shape.B, 1 + s);
     const t0 = performance.now();
     const { value, grads } = tf.variableGrads(() => lossOf(tokens, mask), vars);
-    vars.forEach((v, i) =>
+    vars.forEach((v, i) => {
       adamwUpdate(v, grads[v.name], moments[i][0], moments[i][1], {
         lr: 3e-3,
         beta1: 0.9,
@@ -104,20 +104,20 @@ async function timeTfjs(backend, variant, shape, steps, warmup) {
         eps: 1e-8,
         weightDecay: 0,
         step: s + 1,
-      }),
-    );
+      });
+    });
     losses.push((await value.data())[0]);
     if (s >= warmup) times.push(performance.now() - t0);
     tf.dispose([value, ...Object.values(grads), tokens, mask]);
   }
   const leaked = tf.memory().numTensors - tensorsBefore;
-  if (process.env.PROFILE === '1') await profile(model, lossOf, shape, vars);
+  if (process.env.PROFILE === '1') await profile(lossOf, shape, vars);
   tf.dispose(moments.flat());
   model.dispose();
   return { ms: median(times), losses, leaked };
 }
 
-async function profile(model, lossOf, shape, vars) {
+async function profile(lossOf, shape, vars) {
   const [tokens, mask] = makeBatch(shape.V, shape.T, shape.B, 99);
   const info = await tf.profile(() => {
     const { value, grads } = tf.variableGrads(() => lossOf(tokens, mask), vars);

@@ -17,20 +17,35 @@ const force = process.argv.includes('--force');
 function record(reason) {
   mkdirSync(join(root, 'build'), { recursive: true });
   writeFileSync(errorFile, `${reason}\n`);
-  console.warn(`@procpt/backend-native: native addon not built (${reason.replace(/\s+/g, ' ').slice(0, 200)}); procpt will use the wasm backend.`);
+  console.warn(
+    `@procpt/backend-native: native addon not built (${reason.replace(/\s+/g, ' ').slice(0, 200)}); procpt will use the wasm backend.`,
+  );
 }
 
 function upToDate() {
   if (!existsSync(addon)) return false;
   const built = statSync(addon).mtimeMs;
-  const sources = [join(root, 'binding.gyp'), ...readdirSync(join(root, 'native')).map((f) => join(root, 'native', f))];
+  const sources = [
+    join(root, 'binding.gyp'),
+    ...readdirSync(join(root, 'native')).map((f) => join(root, 'native', f)),
+  ];
   return sources.every((f) => statSync(f).mtimeMs <= built);
 }
 
 function findNodeGyp() {
   const candidates = [
     process.env.npm_config_node_gyp,
-    join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+    join(
+      dirname(process.execPath),
+      '..',
+      'lib',
+      'node_modules',
+      'npm',
+      'node_modules',
+      'node-gyp',
+      'bin',
+      'node-gyp.js',
+    ),
   ];
   try {
     candidates.push(createRequire(import.meta.url).resolve('node-gyp/bin/node-gyp.js'));
@@ -55,7 +70,11 @@ function main() {
   // Built on the machine that runs it: -march=native first, portable x86-64-v2 / generic as fallbacks.
   for (const march of ['native', 'x86-64-v2', '']) {
     const extra = march ? [`--procpt_march=${march}`] : ['--procpt_march=x86-64'];
-    const r = spawnSync(process.execPath, [...args, ...extra], { cwd: root, encoding: 'utf8', env: process.env });
+    const r = spawnSync(process.execPath, [...args, ...extra], {
+      cwd: root,
+      encoding: 'utf8',
+      env: process.env,
+    });
     if (r.status === 0 && existsSync(addon)) return;
     last = `${r.error?.message ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
   }

@@ -6,16 +6,42 @@ import { fileURLToPath } from 'node:url';
 /** The C++ functions of `build/Release/procpt_native.node` (see native/binding.cc). Arrays are used in place. */
 export interface NativeAddon {
   matmul(
-    a: Float32Array, b: Float32Array, c: Float32Array, batch: number, m: number, n: number, k: number,
-    transA: number, transB: number, strideA: number, strideB: number,
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: number,
+    transB: number,
+    strideA: number,
+    strideB: number,
   ): void;
   gemm(
-    transA: number, transB: number, m: number, n: number, k: number, alpha: number, a: Float32Array, lda: number,
-    b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number,
+    transA: number,
+    transB: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    lda: number,
+    b: Float32Array,
+    ldb: number,
+    beta: number,
+    c: Float32Array,
+    ldc: number,
   ): void;
   binary(
-    op: number, out: Float32Array, a: Float32Array, b: Float32Array, shape: Int32Array, stridesA: Int32Array,
-    stridesB: Int32Array, rank: number,
+    op: number,
+    out: Float32Array,
+    a: Float32Array,
+    b: Float32Array,
+    shape: Int32Array,
+    stridesA: Int32Array,
+    stridesB: Int32Array,
+    rank: number,
   ): void;
   unary(op: number, out: Float32Array, x: Float32Array, n: number, alpha: number): void;
   softmax(out: Float32Array, x: Float32Array, rows: number, cols: number): void;
@@ -23,37 +49,110 @@ export interface NativeAddon {
   sumCols(out: Float32Array, x: Float32Array, rows: number, cols: number): void;
   transpose(out: Float32Array, x: Float32Array, shape: Int32Array, perm: Int32Array, rank: number): void;
   copyBlock(
-    dst: Float32Array, dstShape: Int32Array, dstBegin: Int32Array, src: Float32Array, srcShape: Int32Array,
-    srcBegin: Int32Array, size: Int32Array, rank: number,
+    dst: Float32Array,
+    dstShape: Int32Array,
+    dstBegin: Int32Array,
+    src: Float32Array,
+    srcShape: Int32Array,
+    srcBegin: Int32Array,
+    size: Int32Array,
+    rank: number,
   ): void;
-  gatherRows(out: Float32Array, x: Float32Array, idx: Int32Array, n: number, rows: number, cols: number): void;
-  segmentSumRows(out: Float32Array, x: Float32Array, ids: Int32Array, n: number, segments: number, cols: number): void;
+  gatherRows(
+    out: Float32Array,
+    x: Float32Array,
+    idx: Int32Array,
+    n: number,
+    rows: number,
+    cols: number,
+  ): void;
+  segmentSumRows(
+    out: Float32Array,
+    x: Float32Array,
+    ids: Int32Array,
+    n: number,
+    segments: number,
+    cols: number,
+  ): void;
   adamw(
-    p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, lr: number, beta1: number,
-    beta2: number, eps: number, weightDecay: number, biasCorrection1: number, biasCorrection2: number,
+    p: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    biasCorrection1: number,
+    biasCorrection2: number,
   ): void;
   attentionForward(
-    qkv: Float32Array, out: Float32Array, probs: Float32Array, b: number, t: number, h: number, dh: number, scale: number,
+    qkv: Float32Array,
+    out: Float32Array,
+    probs: Float32Array,
+    b: number,
+    t: number,
+    h: number,
+    dh: number,
+    scale: number,
   ): void;
   attentionBackward(
-    dy: Float32Array, qkv: Float32Array, probs: Float32Array, dqkv: Float32Array, b: number, t: number, h: number,
-    dh: number, scale: number,
+    dy: Float32Array,
+    qkv: Float32Array,
+    probs: Float32Array,
+    dqkv: Float32Array,
+    b: number,
+    t: number,
+    h: number,
+    dh: number,
+    scale: number,
   ): void;
   layerNormForward(
-    x: Float32Array, g: Float32Array, b: Float32Array, y: Float32Array, mean: Float32Array, rstd: Float32Array,
-    rows: number, d: number, eps: number,
+    x: Float32Array,
+    g: Float32Array,
+    b: Float32Array,
+    y: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    rows: number,
+    d: number,
+    eps: number,
   ): void;
   layerNormBackward(
-    dy: Float32Array, x: Float32Array, g: Float32Array, mean: Float32Array, rstd: Float32Array, dx: Float32Array,
-    dg: Float32Array, db: Float32Array, rows: number, d: number,
+    dy: Float32Array,
+    x: Float32Array,
+    g: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    dx: Float32Array,
+    dg: Float32Array,
+    db: Float32Array,
+    rows: number,
+    d: number,
   ): void;
   biasGeluForward(x: Float32Array, bias: Float32Array, y: Float32Array, rows: number, f: number): void;
   biasGeluBackward(
-    dy: Float32Array, x: Float32Array, bias: Float32Array, dx: Float32Array, db: Float32Array, rows: number, f: number,
+    dy: Float32Array,
+    x: Float32Array,
+    bias: Float32Array,
+    dx: Float32Array,
+    db: Float32Array,
+    rows: number,
+    f: number,
   ): void;
   maskedCrossEntropy(
-    h: Float32Array, w: Float32Array, targets: Int32Array, weights: Float32Array, n: number, v: number, d: number,
-    lossCorrect: Float64Array, dh: Float32Array | null, dw: Float32Array | null,
+    h: Float32Array,
+    w: Float32Array,
+    targets: Int32Array,
+    weights: Float32Array,
+    n: number,
+    v: number,
+    d: number,
+    lossCorrect: Float64Array,
+    dh: Float32Array | null,
+    dw: Float32Array | null,
   ): void;
   info(): { threads: number; avx2: boolean; openmp: boolean };
   setThreads(n: number): void;

@@ -44,7 +44,8 @@ export function registerNativeBackend(): NativeBackendStatus {
     status = { available: false, reason: load.reason };
     return status;
   }
-  if (!tf.findBackendFactory(NATIVE_BACKEND)) tf.registerBackend(NATIVE_BACKEND, () => new MathBackendCPU(), 0);
+  if (!tf.findBackendFactory(NATIVE_BACKEND))
+    tf.registerBackend(NATIVE_BACKEND, () => new MathBackendCPU(), 0);
   for (const kernel of tf.getKernelsForBackend('cpu')) {
     if (tf.getKernel(kernel.kernelName, NATIVE_BACKEND)) continue;
     tf.registerKernel({ ...kernel, backendName: NATIVE_BACKEND });
@@ -69,6 +70,7 @@ export function nativeBackendInfo(): NativeBackendInfo {
 
 /** Sets the number of native worker threads (default: all cores). */
 export function setNativeThreads(n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNativeThreads: expected a positive integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new RangeError(`setNativeThreads: expected a positive integer, got ${n}`);
   loadAddon().addon?.setThreads(n);
 }

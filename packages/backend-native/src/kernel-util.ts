@@ -21,7 +21,7 @@ export type NativeKernel = (args: NativeKernelArgs) => TensorInfo | TensorInfo[]
  * only relabels the data). Null for other dtypes. Read-only use only.
  */
 export function f32(backend: MathBackendCPU, t: TensorInfo | undefined): Float32Array | null {
-  if (!t || t.dtype !== 'float32') return null;
+  if (t?.dtype !== 'float32') return null;
   const values = backend.data.get(t.dataId)?.values;
   if (values instanceof Float32Array) return values.length === sizeOf(t.shape) ? values : null;
   if (values instanceof Int32Array || values instanceof Uint8Array) {
@@ -32,7 +32,7 @@ export function f32(backend: MathBackendCPU, t: TensorInfo | undefined): Float32
 
 /** The Int32Array backing an int32 tensor, or null. */
 export function i32(backend: MathBackendCPU, t: TensorInfo | undefined): Int32Array | null {
-  if (!t || t.dtype !== 'int32') return null;
+  if (t?.dtype !== 'int32') return null;
   const values = backend.data.get(t.dataId)?.values;
   return values instanceof Int32Array ? values : null;
 }

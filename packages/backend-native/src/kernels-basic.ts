@@ -4,10 +4,26 @@ import type { NativeAddon } from './addon.js';
 import { f32, i32, output, overrideKernel, sizeOf } from './kernel-util.js';
 
 const BINARY_OPS: Record<string, number> = {
-  Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, SquaredDifference: 6,
+  Add: 0,
+  Sub: 1,
+  Multiply: 2,
+  RealDiv: 3,
+  Maximum: 4,
+  Minimum: 5,
+  SquaredDifference: 6,
 };
 const UNARY_OPS: Record<string, number> = {
-  Exp: 0, Tanh: 1, Neg: 2, Sqrt: 3, Rsqrt: 4, Square: 5, Relu: 6, Log: 7, Abs: 8, Reciprocal: 9, Sigmoid: 10,
+  Exp: 0,
+  Tanh: 1,
+  Neg: 2,
+  Sqrt: 3,
+  Rsqrt: 4,
+  Square: 5,
+  Relu: 6,
+  Log: 7,
+  Abs: 8,
+  Reciprocal: 9,
+  Sigmoid: 10,
 };
 
 /** Broadcast shape of two shapes (numpy rules), or null when incompatible. */
@@ -28,7 +44,9 @@ export function broadcastShape(a: readonly number[], b: readonly number[]): numb
  * are contiguous for both inputs merged, so the native loop sees the longest possible inner runs.
  */
 export function collapseBroadcast(
-  out: readonly number[], a: readonly number[], b: readonly number[],
+  out: readonly number[],
+  a: readonly number[],
+  b: readonly number[],
 ): { shape: Int32Array; sa: Int32Array; sb: Int32Array } {
   const strides = (s: readonly number[]): number[] => {
     const r: number[] = new Array(out.length).fill(0);
@@ -68,12 +86,17 @@ export function collapseBroadcast(
 }
 
 function normAxes(axis: number | number[] | undefined, rank: number): number[] {
-  const list = axis === undefined || axis === null ? [...Array(rank).keys()] : Array.isArray(axis) ? axis : [axis];
+  const list =
+    axis === undefined || axis === null ? [...Array(rank).keys()] : Array.isArray(axis) ? axis : [axis];
   return [...new Set(list.map((a) => (a < 0 ? a + rank : a)))].sort((x, y) => x - y);
 }
 
 function reduce(
-  addon: NativeAddon, backend: MathBackendCPU, x: TensorInfo, axis: number | number[] | undefined, keepDims: boolean,
+  addon: NativeAddon,
+  backend: MathBackendCPU,
+  x: TensorInfo,
+  axis: number | number[] | undefined,
+  keepDims: boolean,
   op: number,
 ): TensorInfo | null {
   const xs = f32(backend, x);
@@ -148,7 +171,14 @@ export function registerBasicKernels(addon: NativeAddon): void {
     reduce(addon, backend, inputs.x!, attrs.axis as number | number[], attrs.keepDims as boolean, 3),
   );
   overrideKernel('Max', ({ inputs, backend, attrs }) =>
-    reduce(addon, backend, inputs.x!, attrs.reductionIndices as number | number[], attrs.keepDims as boolean, 1),
+    reduce(
+      addon,
+      backend,
+      inputs.x!,
+      attrs.reductionIndices as number | number[],
+      attrs.keepDims as boolean,
+      1,
+    ),
   );
   overrideKernel('Min', ({ inputs, backend, attrs }) =>
     reduce(addon, backend, inputs.x!, attrs.axis as number | number[], attrs.keepDims as boolean, 2),
@@ -160,7 +190,8 @@ export function registerBasicKernels(addon: NativeAddon): void {
     if (!xv || perm.length === 0 || perm.length > 8) return null;
     const outShape = perm.map((p) => x.shape[p]!);
     const out = new Float32Array(xv.length);
-    if (out.length > 0) addon.transpose(out, xv, Int32Array.from(x.shape), Int32Array.from(perm), perm.length);
+    if (out.length > 0)
+      addon.transpose(out, xv, Int32Array.from(x.shape), Int32Array.from(perm), perm.length);
     return output(backend, outShape, out);
   });
   overrideKernel('GatherV2', ({ inputs, backend, attrs }) => {
@@ -169,7 +200,8 @@ export function registerBasicKernels(addon: NativeAddon): void {
     const xv = f32(backend, x);
     const iv = i32(backend, idx);
     const axis = attrs.axis as number;
-    if (!xv || !iv || (axis !== 0 && axis !== -x.shape.length) || ((attrs.batchDims as number) ?? 0) !== 0) return null;
+    if (!xv || !iv || (axis !== 0 && axis !== -x.shape.length) || ((attrs.batchDims as number) ?? 0) !== 0)
+      return null;
     const rows = x.shape[0]!;
     const cols = sizeOf(x.shape.slice(1));
     const out = new Float32Array(iv.length * cols);

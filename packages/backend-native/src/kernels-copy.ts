@@ -16,7 +16,11 @@ function words(backend: MathBackendCPU, t: TensorInfo): Float32Array | null {
 }
 
 /** A new tensor of `dtype` whose 4-byte words are written through the returned Float32Array view. */
-function alloc(backend: MathBackendCPU, shape: number[], dtype: 'float32' | 'int32'): [Float32Array, () => TensorInfo] {
+function alloc(
+  backend: MathBackendCPU,
+  shape: number[],
+  dtype: 'float32' | 'int32',
+): [Float32Array, () => TensorInfo] {
   const n = sizeOf(shape);
   if (dtype === 'int32') {
     const ints = new Int32Array(n);
@@ -27,14 +31,28 @@ function alloc(backend: MathBackendCPU, shape: number[], dtype: 'float32' | 'int
 }
 
 /** Native slice of a float32/int32 tensor (begin/size already resolved), or null. */
-function slice(addon: NativeAddon, backend: MathBackendCPU, x: TensorInfo, begin: number[], size: number[]): TensorInfo | null {
+function slice(
+  addon: NativeAddon,
+  backend: MathBackendCPU,
+  x: TensorInfo,
+  begin: number[],
+  size: number[],
+): TensorInfo | null {
   const xv = words(backend, x);
   const rank = x.shape.length;
   if (!xv || rank === 0 || rank > 8 || begin.length !== rank || size.length !== rank) return null;
   const [out, make] = alloc(backend, size.slice(), x.dtype as 'float32' | 'int32');
   if (out.length > 0) {
-    addon.copyBlock(out, Int32Array.from(size), new Int32Array(rank), xv, Int32Array.from(x.shape),
-      Int32Array.from(begin), Int32Array.from(size), rank);
+    addon.copyBlock(
+      out,
+      Int32Array.from(size),
+      new Int32Array(rank),
+      xv,
+      Int32Array.from(x.shape),
+      Int32Array.from(begin),
+      Int32Array.from(size),
+      rank,
+    );
   }
   return make();
 }
@@ -47,9 +65,9 @@ export function registerCopyKernels(addon: NativeAddon): void {
     const b = attrs.begin as number | number[];
     const s = attrs.size as number | number[];
     const begin = Array.isArray(b) ? b.slice() : Array.from({ length: rank }, (_, i) => (i === 0 ? b : 0));
-    const size = (Array.isArray(s) ? s.slice() : Array.from({ length: rank }, (_, i) => (i === 0 ? s : -1))).map(
-      (v, i) => (v === -1 ? x.shape[i]! - begin[i]! : v),
-    );
+    const size = (
+      Array.isArray(s) ? s.slice() : Array.from({ length: rank }, (_, i) => (i === 0 ? s : -1))
+    ).map((v, i) => (v === -1 ? x.shape[i]! - begin[i]! : v));
     return slice(addon, backend, x, begin, size);
   });
   overrideKernel('SplitV', ({ inputs, backend, attrs }) => {
@@ -58,7 +76,9 @@ export function registerCopyKernels(addon: NativeAddon): void {
     const axis = (attrs.axis as number) < 0 ? (attrs.axis as number) + rank : (attrs.axis as number);
     const spec = attrs.numOrSizeSplits as number | number[];
     const dim = x.shape[axis]!;
-    const sizes = Array.isArray(spec) ? spec.map((v) => (v === -1 ? dim - spec.reduce((a, c) => a + (c === -1 ? 0 : c), 0) : v)) : Array(spec).fill(dim / spec);
+    const sizes = Array.isArray(spec)
+      ? spec.map((v) => (v === -1 ? dim - spec.reduce((a, c) => a + (c === -1 ? 0 : c), 0) : v))
+      : Array(spec).fill(dim / spec);
     if (!words(backend, x)) return null;
     const outs: TensorInfo[] = [];
     let at = 0;
@@ -71,14 +91,17 @@ export function registerCopyKernels(addon: NativeAddon): void {
     return outs;
   });
   overrideKernel('Concat', ({ inputs, backend, attrs }) => {
-    const xs = Object.keys(inputs).map((k) => inputs[k]!).filter((t) => sizeOf(t.shape) > 0);
+    const xs = Object.keys(inputs)
+      .map((k) => inputs[k]!)
+      .filter((t) => sizeOf(t.shape) > 0);
     if (xs.length === 0) return null;
     const rank = xs[0]!.shape.length;
     const axis = (attrs.axis as number) < 0 ? (attrs.axis as number) + rank : (attrs.axis as number);
     const dtype = xs[0]!.dtype;
     const values = xs.map((t) => words(backend, t));
     if ((dtype !== 'float32' && dtype !== 'int32') || xs.some((t) => t.dtype !== dtype)) return null;
-    if (rank === 0 || rank > 8 || values.some((v) => !v) || xs.some((t) => t.shape.length !== rank)) return null;
+    if (rank === 0 || rank > 8 || values.some((v) => !v) || xs.some((t) => t.shape.length !== rank))
+      return null;
     const outShape = xs[0]!.shape.slice();
     outShape[axis] = xs.reduce((a, t) => a + t.shape[axis]!, 0);
     const [out, make] = alloc(backend, outShape, dtype);
@@ -87,7 +110,16 @@ export function registerCopyKernels(addon: NativeAddon): void {
     xs.forEach((t, i) => {
       const begin = new Int32Array(rank);
       begin[axis] = at;
-      addon.copyBlock(out, dstShape, begin, values[i]!, Int32Array.from(t.shape), new Int32Array(rank), Int32Array.from(t.shape), rank);
+      addon.copyBlock(
+        out,
+        dstShape,
+        begin,
+        values[i]!,
+        Int32Array.from(t.shape),
+        new Int32Array(rank),
+        Int32Array.from(t.shape),
+        rank,
+      );
       at += t.shape[axis]!;
     });
     return make();

@@ -14,7 +14,8 @@ export const FUSED_KERNELS = {
 } as const;
 
 function need<T>(v: T | null, what: string): T {
-  if (v === null) throw new Error(`procpt-native: ${what} must be a float32/int32 tensor of the procpt-native backend`);
+  if (v === null)
+    throw new Error(`procpt-native: ${what} must be a float32/int32 tensor of the procpt-native backend`);
   return v;
 }
 
@@ -37,8 +38,17 @@ export function registerFusedKernels(addon: NativeAddon): void {
     const h = attrs.nHead as number;
     const d = d3 / 3;
     const dqkv = new Float32Array(b * t * d3);
-    addon.attentionBackward(need(f32(backend, inputs.dy), 'dy'), need(f32(backend, qkv), 'qkv'),
-      need(f32(backend, inputs.probs), 'probs'), dqkv, b, t, h, d / h, 1 / Math.sqrt(d / h));
+    addon.attentionBackward(
+      need(f32(backend, inputs.dy), 'dy'),
+      need(f32(backend, qkv), 'qkv'),
+      need(f32(backend, inputs.probs), 'probs'),
+      dqkv,
+      b,
+      t,
+      h,
+      d / h,
+      1 / Math.sqrt(d / h),
+    );
     return output(backend, [b, t, d3], dqkv);
   });
   // x [..., D], gamma [D], beta [D] -> [y, mean [rows], rstd [rows]]
@@ -49,9 +59,22 @@ export function registerFusedKernels(addon: NativeAddon): void {
     const y = new Float32Array(rows * dim);
     const mean = new Float32Array(rows);
     const rstd = new Float32Array(rows);
-    addon.layerNormForward(need(f32(backend, x), 'x'), need(f32(backend, inputs.gamma), 'gamma'),
-      need(f32(backend, inputs.beta), 'beta'), y, mean, rstd, rows, dim, attrs.epsilon as number);
-    return [output(backend, x.shape.slice(), y), output(backend, [rows], mean), output(backend, [rows], rstd)];
+    addon.layerNormForward(
+      need(f32(backend, x), 'x'),
+      need(f32(backend, inputs.gamma), 'gamma'),
+      need(f32(backend, inputs.beta), 'beta'),
+      y,
+      mean,
+      rstd,
+      rows,
+      dim,
+      attrs.epsilon as number,
+    );
+    return [
+      output(backend, x.shape.slice(), y),
+      output(backend, [rows], mean),
+      output(backend, [rows], rstd),
+    ];
   });
   overrideKernel(FUSED_KERNELS.layerNormGrad, ({ inputs, backend }) => {
     const x = inputs.x!;
@@ -60,9 +83,18 @@ export function registerFusedKernels(addon: NativeAddon): void {
     const dx = new Float32Array(rows * dim);
     const dg = new Float32Array(dim);
     const db = new Float32Array(dim);
-    addon.layerNormBackward(need(f32(backend, inputs.dy), 'dy'), need(f32(backend, x), 'x'),
-      need(f32(backend, inputs.gamma), 'gamma'), need(f32(backend, inputs.mean), 'mean'),
-      need(f32(backend, inputs.rstd), 'rstd'), dx, dg, db, rows, dim);
+    addon.layerNormBackward(
+      need(f32(backend, inputs.dy), 'dy'),
+      need(f32(backend, x), 'x'),
+      need(f32(backend, inputs.gamma), 'gamma'),
+      need(f32(backend, inputs.mean), 'mean'),
+      need(f32(backend, inputs.rstd), 'rstd'),
+      dx,
+      dg,
+      db,
+      rows,
+      dim,
+    );
     return [output(backend, x.shape.slice(), dx), output(backend, [dim], dg), output(backend, [dim], db)];
   });
   // x [..., F], bias [F] -> gelu(x + bias)
@@ -70,7 +102,13 @@ export function registerFusedKernels(addon: NativeAddon): void {
     const x = inputs.x!;
     const f = x.shape[x.shape.length - 1]!;
     const y = new Float32Array(sizeOf(x.shape));
-    addon.biasGeluForward(need(f32(backend, x), 'x'), need(f32(backend, inputs.bias), 'bias'), y, y.length / f, f);
+    addon.biasGeluForward(
+      need(f32(backend, x), 'x'),
+      need(f32(backend, inputs.bias), 'bias'),
+      y,
+      y.length / f,
+      f,
+    );
     return output(backend, x.shape.slice(), y);
   });
   overrideKernel(FUSED_KERNELS.biasGeluGrad, ({ inputs, backend }) => {
@@ -78,8 +116,15 @@ export function registerFusedKernels(addon: NativeAddon): void {
     const f = x.shape[x.shape.length - 1]!;
     const dx = new Float32Array(sizeOf(x.shape));
     const db = new Float32Array(f);
-    addon.biasGeluBackward(need(f32(backend, inputs.dy), 'dy'), need(f32(backend, x), 'x'),
-      need(f32(backend, inputs.bias), 'bias'), dx, db, dx.length / f, f);
+    addon.biasGeluBackward(
+      need(f32(backend, inputs.dy), 'dy'),
+      need(f32(backend, x), 'x'),
+      need(f32(backend, inputs.bias), 'bias'),
+      dx,
+      db,
+      dx.length / f,
+      f,
+    );
     return [output(backend, x.shape.slice(), dx), output(backend, [f], db)];
   });
   // h [N, d], w [V, d], targets int32 [N], weights [N] -> [lossSum [], correct [], dh [N, d], dw [V, d]]
@@ -92,8 +137,18 @@ export function registerFusedKernels(addon: NativeAddon): void {
     const lc = new Float64Array(2);
     const dh = withGrad ? new Float32Array(n * d) : null;
     const dw = withGrad ? new Float32Array(v * d) : null;
-    addon.maskedCrossEntropy(need(f32(backend, h), 'h'), need(f32(backend, w), 'w'),
-      need(i32(backend, inputs.targets), 'targets'), need(f32(backend, inputs.weights), 'weights'), n, v, d, lc, dh, dw);
+    addon.maskedCrossEntropy(
+      need(f32(backend, h), 'h'),
+      need(f32(backend, w), 'w'),
+      need(i32(backend, inputs.targets), 'targets'),
+      need(f32(backend, inputs.weights), 'weights'),
+      n,
+      v,
+      d,
+      lc,
+      dh,
+      dw,
+    );
     const outs: TensorInfo[] = [
       output(backend, [], Float32Array.of(lc[0]!)),
       output(backend, [], Float32Array.of(lc[1]!)),

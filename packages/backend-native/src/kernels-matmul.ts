@@ -6,7 +6,12 @@ import { f32, output, overrideKernel, sizeOf } from './kernel-util.js';
 
 /** Native (batched, any-transpose) matmul of two float32 tensors, or null when the shapes need the cpu path. */
 function matmul(
-  addon: NativeAddon, backend: MathBackendCPU, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean,
+  addon: NativeAddon,
+  backend: MathBackendCPU,
+  a: TensorInfo,
+  b: TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
 ): TensorInfo | null {
   const av = f32(backend, a);
   const bv = f32(backend, b);
@@ -26,14 +31,32 @@ function matmul(
   if (!batchShape) return null;
   const batch = sizeOf(batchShape);
   // Supported: equal batch sizes (same layout) or one side broadcast as a whole.
-  if (!((batchA === batch && batchB === batch) || (batchA === 1 && batchB === batch) || (batchB === 1 && batchA === batch))) {
+  if (
+    !(
+      (batchA === batch && batchB === batch) ||
+      (batchA === 1 && batchB === batch) ||
+      (batchB === 1 && batchA === batch)
+    )
+  ) {
     return null;
   }
-  if (batchA === batch && batchB === batch && batch > 1 && batchShapeA.join() !== batchShapeB.join()) return null;
+  if (batchA === batch && batchB === batch && batch > 1 && batchShapeA.join() !== batchShapeB.join())
+    return null;
   const out = new Float32Array(batch * m * n);
   if (out.length > 0) {
-    addon.matmul(av, bv, out, batch, m, n, k, transposeA ? 1 : 0, transposeB ? 1 : 0,
-      batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n);
+    addon.matmul(
+      av,
+      bv,
+      out,
+      batch,
+      m,
+      n,
+      k,
+      transposeA ? 1 : 0,
+      transposeB ? 1 : 0,
+      batchA === 1 ? 0 : m * k,
+      batchB === 1 ? 0 : k * n,
+    );
   }
   return output(backend, [...batchShape, m, n], out);
 }
@@ -49,7 +72,14 @@ export function registerMatmulKernels(addon: NativeAddon): void {
     const bias = inputs.bias;
     const biasValues = bias ? f32(backend, bias) : null;
     if (bias && !biasValues) return null;
-    const r = matmul(addon, backend, inputs.a!, inputs.b!, attrs.transposeA as boolean, attrs.transposeB as boolean);
+    const r = matmul(
+      addon,
+      backend,
+      inputs.a!,
+      inputs.b!,
+      attrs.transposeA as boolean,
+      attrs.transposeB as boolean,
+    );
     if (!r) return null;
     const values = f32(backend, r)!;
     if (bias && biasValues) {

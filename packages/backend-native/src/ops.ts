@@ -28,9 +28,14 @@ type FusedForward = (
 function custom(n: number, f: FusedForward): (...xs: tf.Tensor[]) => tf.Tensor {
   const wrapped = (...args: unknown[]) => {
     const r = f(args.slice(0, n) as tf.Tensor[], args[n] as tf.GradSaveFunc);
-    return { value: r.value, gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => r.gradFunc(dy as tf.Tensor, saved) };
+    return {
+      value: r.value,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => r.gradFunc(dy as tf.Tensor, saved),
+    };
   };
-  return tf.customGrad(wrapped as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...xs: tf.Tensor[]) => tf.Tensor;
+  return tf.customGrad(wrapped as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (
+    ...xs: tf.Tensor[]
+  ) => tf.Tensor;
 }
 
 function causalMask(t: number): tf.Tensor2D {
@@ -45,7 +50,10 @@ function causalMask(t: number): tf.Tensor2D {
  */
 export function fusedAttention(qkv: tf.Tensor3D, nHead: number): tf.Tensor3D {
   if (qkv.rank !== 3 || qkv.shape[2] % (3 * nHead) !== 0 || !Number.isInteger(nHead) || nHead < 1) {
-    throw new ProcptError('usage', `fusedAttention: qkv must be [B, T, 3·d] with d divisible by nHead=${nHead}, got [${qkv.shape}]`);
+    throw new ProcptError(
+      'usage',
+      `fusedAttention: qkv must be [B, T, 3·d] with d divisible by nHead=${nHead}, got [${qkv.shape}]`,
+    );
   }
   if (!hasKernel(FUSED_KERNELS.attention)) return attentionComposite(qkv, nHead);
   if (!tapeOn()) {
@@ -58,7 +66,8 @@ export function fusedAttention(qkv: tf.Tensor3D, nHead: number): tf.Tensor3D {
     save([x!, probs!]);
     return {
       value: y!,
-      gradFunc: (dy, saved) => run(FUSED_KERNELS.attentionGrad, { dy, qkv: saved[0]!, probs: saved[1]! }, { nHead }),
+      gradFunc: (dy, saved) =>
+        run(FUSED_KERNELS.attentionGrad, { dy, qkv: saved[0]!, probs: saved[1]! }, { nHead }),
     };
   });
   return f(qkv) as tf.Tensor3D;
@@ -81,10 +90,18 @@ function attentionComposite(qkv: tf.Tensor3D, nHead: number): tf.Tensor3D {
  * LayerNorm over the last axis: `(x − mean) / sqrt(var + epsilon) · gamma + beta` (biased variance, as
  * PyTorch/GPT-2). Fused forward and backward kernels on `procpt-native`; standard ops elsewhere.
  */
-export function layerNorm<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon = 1e-5): T {
+export function layerNorm<T extends tf.Tensor>(
+  x: T,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  epsilon = 1e-5,
+): T {
   const dim = x.shape[x.rank - 1];
   if (x.rank < 1 || gamma.shape[0] !== dim || beta.shape[0] !== dim) {
-    throw new ProcptError('usage', `layerNorm: gamma/beta must be [${dim}] for x [${x.shape}], got [${gamma.shape}] / [${beta.shape}]`);
+    throw new ProcptError(
+      'usage',
+      `layerNorm: gamma/beta must be [${dim}] for x [${x.shape}], got [${gamma.shape}] / [${beta.shape}]`,
+    );
   }
   if (!hasKernel(FUSED_KERNELS.layerNorm)) {
     return tf.tidy(() => {
@@ -102,7 +119,8 @@ export function layerNorm<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, beta: t
     save([xi!, g!, mean!, rstd!]);
     return {
       value: y!,
-      gradFunc: (dy, s) => run(FUSED_KERNELS.layerNormGrad, { dy, x: s[0]!, gamma: s[1]!, mean: s[2]!, rstd: s[3]! }),
+      gradFunc: (dy, s) =>
+        run(FUSED_KERNELS.layerNormGrad, { dy, x: s[0]!, gamma: s[1]!, mean: s[2]!, rstd: s[3]! }),
     };
   });
   return f(x, gamma, beta) as T;
@@ -111,7 +129,10 @@ export function layerNorm<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, beta: t
 /** GELU (tanh approximation, GPT-2's `gelu_new`) of `x + bias`, bias broadcast along the last axis. */
 export function biasGelu<T extends tf.Tensor>(x: T, bias: tf.Tensor1D): T {
   if (bias.shape[0] !== x.shape[x.rank - 1]) {
-    throw new ProcptError('usage', `biasGelu: bias must be [${x.shape[x.rank - 1]}] for x [${x.shape}], got [${bias.shape}]`);
+    throw new ProcptError(
+      'usage',
+      `biasGelu: bias must be [${x.shape[x.rank - 1]}] for x [${x.shape}], got [${bias.shape}]`,
+    );
   }
   if (!hasKernel(FUSED_KERNELS.biasGelu)) {
     return tf.tidy(() => {
@@ -133,11 +154,23 @@ export function biasGelu<T extends tf.Tensor>(x: T, bias: tf.Tensor1D): T {
 
 function checkCE(h: tf.Tensor2D, w: tf.Tensor2D, targets: tf.Tensor1D, weights: tf.Tensor1D): void {
   const n = h.shape[0];
-  if (h.rank !== 2 || w.rank !== 2 || h.shape[1] !== w.shape[1] || targets.shape[0] !== n || weights.shape[0] !== n) {
-    throw new ProcptError('usage', `maskedCrossEntropy: expected h [N, d], w [V, d], targets [N], weights [N]; got [${h.shape}], [${w.shape}], [${targets.shape}], [${weights.shape}]`);
+  if (
+    h.rank !== 2 ||
+    w.rank !== 2 ||
+    h.shape[1] !== w.shape[1] ||
+    targets.shape[0] !== n ||
+    weights.shape[0] !== n
+  ) {
+    throw new ProcptError(
+      'usage',
+      `maskedCrossEntropy: expected h [N, d], w [V, d], targets [N], weights [N]; got [${h.shape}], [${w.shape}], [${targets.shape}], [${weights.shape}]`,
+    );
   }
   if (targets.dtype !== 'int32' || weights.dtype !== 'float32') {
-    throw new ProcptError('usage', `maskedCrossEntropy: targets must be int32 and weights float32, got ${targets.dtype} / ${weights.dtype}`);
+    throw new ProcptError(
+      'usage',
+      `maskedCrossEntropy: targets must be int32 and weights float32, got ${targets.dtype} / ${weights.dtype}`,
+    );
   }
 }
 
@@ -146,7 +179,12 @@ function checkCE(h: tf.Tensor2D, w: tf.Tensor2D, targets: tf.Tensor1D, weights: 
  * head fused in. Differentiable w.r.t. `h` and `w`. On `procpt-native` logits are formed chunk by chunk and the
  * gradients in the same pass, so [N, V] never exists; elsewhere it is the plain composite (logits, logSumExp).
  */
-export function maskedCrossEntropy(h: tf.Tensor2D, w: tf.Tensor2D, targets: tf.Tensor1D, weights: tf.Tensor1D): tf.Scalar {
+export function maskedCrossEntropy(
+  h: tf.Tensor2D,
+  w: tf.Tensor2D,
+  targets: tf.Tensor1D,
+  weights: tf.Tensor1D,
+): tf.Scalar {
   checkCE(h, w, targets, weights);
   if (!hasKernel(FUSED_KERNELS.maskedCrossEntropy)) {
     return tf.tidy(() => {
@@ -156,12 +194,20 @@ export function maskedCrossEntropy(h: tf.Tensor2D, w: tf.Tensor2D, targets: tf.T
     });
   }
   if (!tapeOn()) {
-    const [loss, correct] = run(FUSED_KERNELS.maskedCrossEntropy, { h, w, targets, weights }, { withGrad: false });
+    const [loss, correct] = run(
+      FUSED_KERNELS.maskedCrossEntropy,
+      { h, w, targets, weights },
+      { withGrad: false },
+    );
     correct!.dispose();
     return loss as tf.Scalar;
   }
   const f = custom(2, ([hi, wi], save) => {
-    const [loss, correct, dh, dw] = run(FUSED_KERNELS.maskedCrossEntropy, { h: hi!, w: wi!, targets, weights }, { withGrad: true });
+    const [loss, correct, dh, dw] = run(
+      FUSED_KERNELS.maskedCrossEntropy,
+      { h: hi!, w: wi!, targets, weights },
+      { withGrad: true },
+    );
     correct!.dispose();
     save([dh!, dw!]);
     return {
@@ -177,7 +223,10 @@ export function maskedCrossEntropy(h: tf.Tensor2D, w: tf.Tensor2D, targets: tf.T
  * argmax logit is the target (first maximum wins, as `tf.argMax`). No gradients.
  */
 export function maskedCrossEntropyStats(
-  h: tf.Tensor2D, w: tf.Tensor2D, targets: tf.Tensor1D, weights: tf.Tensor1D,
+  h: tf.Tensor2D,
+  w: tf.Tensor2D,
+  targets: tf.Tensor1D,
+  weights: tf.Tensor1D,
 ): { lossSum: tf.Scalar; correct: tf.Scalar } {
   checkCE(h, w, targets, weights);
   if (!hasKernel(FUSED_KERNELS.maskedCrossEntropy)) {
@@ -189,6 +238,10 @@ export function maskedCrossEntropyStats(
       return { lossSum, correct: tf.sum(tf.mul(hit, weights)) as tf.Scalar };
     });
   }
-  const [lossSum, correct] = run(FUSED_KERNELS.maskedCrossEntropy, { h, w, targets, weights }, { withGrad: false });
+  const [lossSum, correct] = run(
+    FUSED_KERNELS.maskedCrossEntropy,
+    { h, w, targets, weights },
+    { withGrad: false },
+  );
   return { lossSum: lossSum as tf.Scalar, correct: correct as tf.Scalar };
 }

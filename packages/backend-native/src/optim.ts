@@ -30,13 +30,27 @@ function ownedValues(backend: MathBackendCPU, t: tf.Tensor): Float32Array | null
  * `p ← p − lr/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + ε)`. On `procpt-native` it runs as one multithreaded native pass that
  * updates the three variables' storage in place (no new tensors); elsewhere it uses tfjs ops and `assign`.
  */
-export function adamwUpdate(param: tf.Variable, grad: tf.Tensor, m: tf.Variable, v: tf.Variable, hp: AdamWStep): void {
-  for (const [name, t] of [['grad', grad], ['m', m], ['v', v]] as const) {
+export function adamwUpdate(
+  param: tf.Variable,
+  grad: tf.Tensor,
+  m: tf.Variable,
+  v: tf.Variable,
+  hp: AdamWStep,
+): void {
+  for (const [name, t] of [
+    ['grad', grad],
+    ['m', m],
+    ['v', v],
+  ] as const) {
     if (t.shape.join() !== param.shape.join()) {
-      throw new ProcptError('usage', `adamwUpdate: ${name} has shape [${t.shape}] but the parameter ${param.name} has [${param.shape}]`);
+      throw new ProcptError(
+        'usage',
+        `adamwUpdate: ${name} has shape [${t.shape}] but the parameter ${param.name} has [${param.shape}]`,
+      );
     }
   }
-  if (!Number.isInteger(hp.step) || hp.step < 1) throw new ProcptError('usage', `adamwUpdate: step must be an integer >= 1, got ${hp.step}`);
+  if (!Number.isInteger(hp.step) || hp.step < 1)
+    throw new ProcptError('usage', `adamwUpdate: step must be an integer >= 1, got ${hp.step}`);
   const bc1 = 1 - hp.beta1 ** hp.step;
   const bc2 = 1 - hp.beta2 ** hp.step;
   const addon = loadAddon().addon;
