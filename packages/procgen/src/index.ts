@@ -15,3 +15,5 @@ export { stream, packBatch, packedBatches, generatorSource } from './stream.js';
 export type { StreamOptions, PackOptions, SourceOptions } from './stream.js';
 export { ecaStep } from './eca.js';
 export { gamma, logGamma, dirichlet, normal } from './distributions.js';
+export { generateTokenChunks, concatSamples } from './generate.js';
+export type { TokenChunk, GenerateOptions } from './generate.js';

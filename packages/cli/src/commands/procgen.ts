@@ -1,0 +1,280 @@
+import { existsSync, readFileSync } from 'node:fs';
+import {
+  type AtomicWriteStream,
+  Progress,
+  ProcptError,
+  createAtomicWriteStream,
+  formatValue,
+} from '@procpt/core';
+import {
+  type Generator,
+  type GeneratorSpec,
+  TYPE_NAMES,
+  createGenerator,
+  generateTokenChunks,
+  listTypes,
+} from '@procpt/procgen';
+import * as tokenizer from '@procpt/tokenizer';
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import type { CommandModule } from '../program.js';
+
+interface GenFlags {
+  list?: boolean;
+  n?: string;
+  tokens?: string;
+  seed?: string;
+  start?: string;
+  format: string;
+  out?: string;
+  spec?: string;
+  shuffled?: boolean;
+  workers?: string;
+}
+
+/** A count flag: a non-negative safe integer, scientific notation allowed (`1e9`). */
+function count(flag: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const v = Number(raw);
+  if (raw.trim() === '' || !Number.isSafeInteger(v) || v < 0) {
+    throw new ProcptError(
+      'usage',
+      `${flag} must be a non-negative integer (1e9 allowed), got ${JSON.stringify(raw)}`,
+    );
+  }
+  return v;
+}
+
+const camel = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/**
+ * Splits what commander left over (the type operand and `--<param> value` pairs) and checks every
+ * param against the type's schema names, so a typo is a usage error, not a silently ignored flag.
+ */
+function parseRest(args: readonly string[]): { type: string | undefined; params: Record<string, unknown> } {
+  let type: string | undefined;
+  const params: Record<string, unknown> = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (!arg.startsWith('--')) {
+      if (type !== undefined)
+        throw new ProcptError(
+          'usage',
+          `gen takes one type, got ${JSON.stringify(type)} and ${JSON.stringify(arg)}`,
+        );
+      type = arg;
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = camel(arg.slice(2, eq < 0 ? undefined : eq));
+    let raw: string | undefined = eq < 0 ? undefined : arg.slice(eq + 1);
+    if (raw === undefined) {
+      raw = args[i + 1];
+      if (raw === undefined || raw.startsWith('--')) throw new ProcptError('usage', `${arg} needs a value`);
+      i++;
+    }
+    const num = Number(raw);
+    params[name] = raw.trim() !== '' && Number.isFinite(num) ? num : raw;
+  }
+  return { type, params };
+}
+
+function readSpec(raw: string): GeneratorSpec {
+  const text = raw.trim().startsWith('{') ? raw : existsSync(raw) ? readFileSync(raw, 'utf8') : undefined;
+  if (text === undefined)
+    throw new ProcptError('usage', `--spec must be a JSON object or a JSON file, got ${JSON.stringify(raw)}`);
+  try {
+    const spec = JSON.parse(text) as unknown;
+    if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new Error('not an object');
+    return spec as GeneratorSpec;
+  } catch (error) {
+    throw new ProcptError('usage', `--spec is not a JSON object: ${(error as Error).message}`);
+  }
+}
+
+function buildSpec(flags: GenFlags, args: readonly string[]): GeneratorSpec {
+  const { type, params } = parseRest(args);
+  const seed = count('--seed', flags.seed);
+  let spec: GeneratorSpec;
+  if (flags.spec !== undefined) {
+    if (type !== undefined || Object.keys(params).length > 0) {
+      throw new ProcptError(
+        'usage',
+        '--spec replaces the type and its --<param> flags: give one or the other',
+      );
+    }
+    spec = readSpec(flags.spec);
+  } else {
+    if (type === undefined) {
+      throw new ProcptError('usage', 'gen needs a type (or --spec, or --list)', {
+        hint: `types: ${TYPE_NAMES.join(', ')}`,
+      });
+    }
+    const info = listTypes().find((t) => t.type === type);
+    if (info && (type === 'shuffled' || type === 'mixture')) {
+      throw new ProcptError(
+        'usage',
+        `${type} takes nested specs: use --spec '{"type":"${type}",...}' (or --shuffled)`,
+      );
+    }
+    if (info) {
+      const known = new Set(info.params.map((p) => p.name));
+      for (const name of Object.keys(params)) {
+        if (!known.has(name)) {
+          throw new ProcptError('usage', `gen ${type} has no option --${kebab(name)}`, {
+            hint: `its parameters: ${info.params.map((p) => `--${kebab(p.name)}`).join(', ')}`,
+          });
+        }
+      }
+    }
+    spec = { type, ...params };
+  }
+  if (seed !== undefined) spec = { ...spec, seed };
+  return flags.shuffled
+    ? { type: 'shuffled', ...(spec.seed === undefined ? {} : { seed: spec.seed }), base: spec }
+    : spec;
+}
+
+function printList(ctx: CliContext): void {
+  const types = listTypes();
+  ctx.result(types, () =>
+    types
+      .map((t) => {
+        const params = t.params.map(
+          (p) =>
+            `    --${kebab(p.name).padEnd(10)} ${p.default === undefined ? '' : `default ${p.default}; `}${p.range}: ${p.doc}`,
+        );
+        return [`${t.type.padEnd(13)} ${t.summary}`, ...params].join('\n');
+      })
+      .join('\n'),
+  );
+}
+
+async function writeJsonl(
+  gen: Generator,
+  start: number,
+  n: number,
+  out: string | undefined,
+  ctx: CliContext,
+) {
+  const file: AtomicWriteStream | undefined =
+    out && out !== '-' ? await createAtomicWriteStream(out) : undefined;
+  const sink: NodeJS.WritableStream = file ? file.stream : ctx.stdout;
+  try {
+    for (let i = 0; i < n; i++) {
+      const { tokens, loss } = gen.sample(start + i);
+      const line = `{"tokens":[${tokens.join(',')}],"loss":[${loss.join(',')}]}\n`;
+      if (!sink.write(line)) await new Promise<void>((resolve) => sink.once('drain', () => resolve()));
+    }
+    if (file) {
+      await file.commit();
+      ctx.warn(`wrote ${n} ${gen.type} samples to ${out}`);
+    }
+  } catch (error) {
+    await file?.abort();
+    throw error;
+  }
+}
+
+interface ShardWriterLike {
+  write(tokens: ArrayLike<number>): Promise<void>;
+  close(): Promise<{ path: string; tokens: number }>;
+  abort(): Promise<void>;
+}
+type OpenShard = (path: string, options: { vocabSize: number }) => Promise<ShardWriterLike>;
+
+async function writeBin(spec: GeneratorSpec, gen: Generator, flags: GenFlags, ctx: CliContext) {
+  const out = flags.out;
+  if (!out || out === '-')
+    throw new ProcptError('usage', '--format bin needs --out PATH (a .bin token shard)');
+  const samples = count('--n', flags.n);
+  const tokens = count('--tokens', flags.tokens);
+  if ((samples === undefined) === (tokens === undefined)) {
+    throw new ProcptError('usage', '--format bin needs exactly one of --n (samples) and --tokens');
+  }
+  // Looked up at run time so a tokenizer build without shards gives a clear error, not a crash.
+  const Writer = (tokenizer as Record<string, unknown>).ShardWriter as { open?: OpenShard } | undefined;
+  if (typeof Writer?.open !== 'function') {
+    throw new ProcptError(
+      'usage',
+      '--format bin is not available: @procpt/tokenizer does not export ShardWriter',
+    );
+  }
+  const workers = count('--workers', flags.workers);
+  const writer = await Writer.open(out, { vocabSize: gen.vocabSize });
+  const total = tokens ?? (samples as number) * gen.maxLength;
+  const progress = new Progress({ unit: 'tokens', total, label: `gen ${gen.type}`, silent: ctx.json });
+  const started = performance.now();
+  let written = 0;
+  try {
+    for await (const chunk of generateTokenChunks(spec, {
+      start: count('--start', flags.start) ?? 0,
+      ...(tokens === undefined ? { samples: samples as number } : { tokens }),
+      ...(workers === undefined ? {} : { workers }),
+    })) {
+      await writer.write(chunk.tokens);
+      written += chunk.tokens.length;
+      progress.update(written);
+    }
+    const closed = await writer.close();
+    progress.stop();
+    const seconds = (performance.now() - started) / 1000;
+    ctx.result(
+      {
+        path: closed.path,
+        tokens: closed.tokens,
+        seconds,
+        tokensPerSecond: closed.tokens / seconds,
+        spec: gen.describe(),
+      },
+      () => `wrote ${closed.tokens} ${gen.type} tokens to ${closed.path} in ${seconds.toFixed(1)} s`,
+    );
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+}
+
+/** `procpt gen` (from `@procpt/procgen`). */
+export const procgenCommands: CommandModule = {
+  source: '@procpt/procgen',
+  register(program, ctx) {
+    program
+      .command('gen')
+      .usage('<type> [--n N] [--seed S] [--start I] [--<param> value ...] [--format jsonl|bin] [--out PATH]')
+      .description(
+        'generate procedural data (JSONL samples or an llm.c .bin token shard); --list shows the types',
+      )
+      .option('--list', 'list the types with their parameters and defaults')
+      .option('--n <samples>', 'number of samples (jsonl default 10)')
+      .option('--tokens <count>', 'bin only: exactly this many tokens (e.g. 1e9)')
+      .option('--seed <seed>', "seed (default 42, the paper's)")
+      .option('--start <index>', 'first sample index (default 0)')
+      .option('--format <format>', 'jsonl | bin', 'jsonl')
+      .option('--out <path>', 'output file (jsonl: "-" or none = stdout); written atomically')
+      .option('--spec <json|file>', 'a full spec instead of <type> and params (for mixture / shuffled)')
+      .option('--shuffled', 'the shuffled control of the type (tokens of each sample permuted)')
+      .option('--workers <n>', 'bin: generation threads (default: all cores)')
+      .allowUnknownOption()
+      .allowExcessArguments()
+      .action(async (flags: GenFlags, cmd: Command) => {
+        if (flags.list) return printList(ctx);
+        const spec = buildSpec(flags, cmd.args);
+        const gen = createGenerator(spec);
+        if (flags.format === 'jsonl') {
+          if (flags.tokens !== undefined)
+            throw new ProcptError('usage', '--tokens is for --format bin; use --n');
+          return writeJsonl(
+            gen,
+            count('--start', flags.start) ?? 0,
+            count('--n', flags.n) ?? 10,
+            flags.out,
+            ctx,
+          );
+        }
+        if (flags.format === 'bin') return writeBin(spec, gen, flags, ctx);
+        throw new ProcptError('usage', `--format must be jsonl or bin, got ${formatValue(flags.format)}`);
+      });
+  },
+};
