@@ -27,5 +27,5 @@ export { ShardReader, readShardInfo, readShard, readShardRange } from './shard-r
 export type { ShardInfo } from './shard-reader.js';
 export { tokenizeToShard } from './pipeline.js';
 export type { TextDocument, TokenizeProgress, TokenizeToShardOptions, TokenizeResult } from './pipeline.js';
-export { listInputFiles, readTextChunks, rechunkText, lastSafeCut } from './text-input.js';
+export { listInputFiles, readTextChunks, rechunkText, findSafeCut } from './text-input.js';
 export type { TextChunkOptions, ReadTextOptions } from './text-input.js';

@@ -23,15 +23,19 @@ export interface ShardWriterOptions {
  * Streams tokens into an llm.c-layout shard (`.bin`): a 1024-byte header (magic 20240520,
  * version, token count), then little-endian uint16 (version 1) or uint32 (version 2) tokens.
  *
- * Memory stays bounded by one buffer of tokens plus the file stream's high-water mark: `write`
- * waits for the disk when the stream is full. The file is written to a sibling temp file and lands
+ * Memory stays bounded by two buffers of tokens: one fills while the other is written, and
+ * `write` waits for the disk before reusing a buffer. The file is written to a sibling temp file and lands
  * at `path` only on {@link ShardWriter.close}, which also writes the final token count into the
  * header — an interrupted run never leaves a half-written shard at `path`.
  */
 export class ShardWriter {
   /** uint16 (1) or uint32 (2) tokens. */
   readonly version: ShardVersion;
-  private readonly buffer: Uint16Array | Uint32Array;
+  // Two buffers: one fills while the other is being written, so no token is ever copied twice.
+  private readonly buffers: [Uint16Array | Uint32Array, Uint16Array | Uint32Array];
+  private readonly inFlight: [Promise<void>, Promise<void>] = [Promise.resolve(), Promise.resolve()];
+  private current = 0;
+  private buffer: Uint16Array | Uint32Array;
   private filled = 0;
   private written = 0;
   private state: 'open' | 'closed' | 'aborted' = 'open';
@@ -45,7 +49,9 @@ export class ShardWriter {
     bufferTokens: number,
   ) {
     this.version = versionForVocab(vocabSize);
-    this.buffer = this.version === 1 ? new Uint16Array(bufferTokens) : new Uint32Array(bufferTokens);
+    const make = () => (this.version === 1 ? new Uint16Array(bufferTokens) : new Uint32Array(bufferTokens));
+    this.buffers = [make(), make()];
+    this.buffer = this.buffers[0];
     out.stream.on('error', (error) => {
       this.failure ??= error;
     });
@@ -117,12 +123,20 @@ export class ShardWriter {
 
   private async flush(): Promise<void> {
     if (this.filled === 0) return;
-    // Copy: the stream keeps the chunk until it is on disk while we refill the buffer.
-    const chunk = Buffer.from(littleEndianBytes(this.buffer.subarray(0, this.filled)));
+    const bytes = littleEndianBytes(this.buffer.subarray(0, this.filled));
+    const index = this.current;
+    this.inFlight[index] = new Promise((resolve) => {
+      this.out.stream.write(bytes, (error) => {
+        if (error) this.failure ??= error;
+        resolve();
+      });
+    });
     this.written += this.filled;
     this.filled = 0;
-    const stream = this.out.stream;
-    if (!stream.write(chunk)) await waitForDrain(stream);
+    // Switch buffers; the other one may only be refilled once its own write has finished.
+    this.current = 1 - index;
+    this.buffer = this.buffers[this.current] as Uint16Array | Uint32Array;
+    await this.inFlight[this.current];
     this.throwIfFailed();
   }
 
@@ -131,6 +145,8 @@ export class ShardWriter {
     this.assertOpen();
     try {
       await this.flush();
+      await Promise.all(this.inFlight);
+      this.throwIfFailed();
       const stream = this.out.stream;
       const closed = once(stream, 'close');
       stream.end();
@@ -177,19 +193,6 @@ export class ShardWriter {
       cause: error,
     });
   }
-}
-
-/** Resolves on `drain` or `error` (the error itself is recorded by the writer's listener). */
-function waitForDrain(stream: NodeJS.WritableStream): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.off('drain', done);
-      stream.off('error', done);
-      resolve();
-    };
-    stream.once('drain', done);
-    stream.once('error', done);
-  });
 }
 
 /** Bytes a shard of `tokenCount` tokens takes for a vocabulary of `vocabSize` ids. */

@@ -16,34 +16,39 @@ export interface TextChunkOptions {
   maxChunkChars?: number;
 }
 
+function isSafeCut(text: string, i: number): boolean {
+  return WHITESPACE.test(text[i] as string) && !WHITESPACE.test(text[i - 1] as string);
+}
+
 /**
- * Index at which `text` can be cut without changing its GPT-2 pre-tokenisation: just before a
+ * An index at which `text` can be cut without changing its GPT-2 pre-tokenisation: just before a
  * whitespace character that follows a non-whitespace one (no GPT-2 pre-token spans such a
- * boundary, and the regex has no look-behind). Searches backwards from the end; -1 if none.
+ * boundary, and the pattern has no look-behind). Returns the last such index ≤ `target`, else the
+ * first one after it, else -1.
  */
-export function lastSafeCut(text: string): number {
-  for (let i = text.length - 1; i > 0; i--) {
-    if (WHITESPACE.test(text[i] as string) && !WHITESPACE.test(text[i - 1] as string)) return i;
-  }
+export function findSafeCut(text: string, target: number = text.length - 1): number {
+  const start = Math.min(target, text.length - 1);
+  for (let i = start; i > 0; i--) if (isSafeCut(text, i)) return i;
+  for (let i = Math.max(start + 1, 1); i < text.length; i++) if (isSafeCut(text, i)) return i;
   return -1;
 }
 
 /**
  * Regroups a stream of text pieces into chunks of about `chunkChars` characters, cut only where
- * {@link lastSafeCut} allows, so that tokenizing the chunks one by one gives exactly the ids of
+ * {@link findSafeCut} allows, so that tokenizing the chunks one by one gives exactly the ids of
  * tokenizing the whole text (unless a run longer than `maxChunkChars` has no such boundary).
  */
 export async function* rechunkText(
   pieces: AsyncIterable<string> | Iterable<string>,
   options: TextChunkOptions = {},
 ): AsyncGenerator<string> {
-  const chunkChars = options.chunkChars ?? 1 << 16;
+  const chunkChars = options.chunkChars ?? 1 << 14;
   const maxChunkChars = Math.max(chunkChars, options.maxChunkChars ?? chunkChars * 16);
   let pending = '';
   for await (const piece of pieces) {
     pending += piece;
     while (pending.length >= chunkChars) {
-      let cut = lastSafeCut(pending);
+      let cut = findSafeCut(pending, chunkChars);
       if (cut <= 0) {
         if (pending.length < maxChunkChars) break;
         cut = chunkChars;
