@@ -1,6 +1,6 @@
 import type { DataSpec, Sample } from '@procpt/core';
 import { type Generator, STREAM, baseDescribe, checkIndex, specOf } from './generator.js';
-import { Rng } from './rng.js';
+import { type KeyPrefix, Rng } from './rng.js';
 
 /**
  * The paper's shuffled control (paper.md §2.12): sample i of `base`, with its tokens permuted
@@ -15,6 +15,7 @@ export class Shuffled implements Generator {
   readonly padId: number;
   readonly lmStyle: boolean;
   private readonly rng: Rng;
+  private readonly key: KeyPrefix;
 
   constructor(
     readonly base: Generator,
@@ -25,6 +26,7 @@ export class Shuffled implements Generator {
     this.padId = base.padId;
     this.lmStyle = base.lmStyle;
     this.rng = Rng.fromSeed(seed, STREAM.shuffle, 0);
+    this.key = Rng.keyPrefix(seed, STREAM.shuffle);
   }
 
   get params(): Readonly<Record<string, unknown>> {
@@ -36,7 +38,7 @@ export class Shuffled implements Generator {
     const { tokens, loss } = this.base.sample(index);
     let n = tokens.length;
     while (n > 0 && tokens[n - 1] === this.padId && loss[n - 1] === 0) n--;
-    const rng = this.rng.reseed3(this.seed, STREAM.shuffle, index);
+    const rng = this.rng.reseedAt(this.key, index);
     for (let i = n - 1; i > 0; i--) {
       const j = rng.int(i + 1);
       const t = tokens[i] as number;
@@ -94,6 +96,7 @@ export class Mixture implements Generator {
   readonly offsets: readonly number[];
   private readonly cumulative: Float64Array;
   private readonly rng: Rng;
+  private readonly key: KeyPrefix;
 
   constructor(
     readonly components: readonly Generator[],
@@ -130,6 +133,7 @@ export class Mixture implements Generator {
       this.padId = (components[0] as Generator).padId;
     }
     this.rng = Rng.fromSeed(seed, STREAM.mixtureChoice, 0);
+    this.key = Rng.keyPrefix(seed, STREAM.mixtureChoice);
   }
 
   get params(): Readonly<Record<string, unknown>> {
@@ -142,7 +146,7 @@ export class Mixture implements Generator {
   /** The component sample `index` comes from. */
   component(index: number): number {
     checkIndex(index);
-    const u = this.rng.reseed3(this.seed, STREAM.mixtureChoice, index).nextFloat();
+    const u = this.rng.reseedAt(this.key, index).nextFloat();
     const cum = this.cumulative;
     let c = 0;
     while (c < cum.length - 1 && u >= (cum[c] as number)) c++;

@@ -1,7 +1,7 @@
 import type { DataSpec, Sample } from '@procpt/core';
-import { type Generator, STREAM, baseDescribe, checkIndex } from './generator.js';
+import { type Generator, STREAM, SampleAllocator, baseDescribe, checkIndex } from './generator.js';
 import type { ParamDefs, ParamValues } from './params.js';
-import { Rng } from './rng.js';
+import { type KeyPrefix, Rng } from './rng.js';
 
 // Tokens of `procedural_data/dyck.py` (paper.md §2.8-2.9): opens 0..k-1, the close of type i is
 // i + k, PAD = 2k, vocabulary 2k+1; plain next-token LM, so loss on every token but the first.
@@ -61,6 +61,8 @@ abstract class BracketLanguage implements Generator {
   /** `nextU32() < openThreshold` ⇔ open (probability pOpen, resolution 2^-32). */
   protected readonly openThreshold: number;
   protected readonly rng: Rng;
+  protected readonly key: KeyPrefix;
+  private readonly samples = new SampleAllocator();
 
   constructor(
     readonly type: string,
@@ -74,14 +76,15 @@ abstract class BracketLanguage implements Generator {
     this.vocabSize = 2 * this.k + 1;
     this.maxLength = this.n;
     this.rng = Rng.fromSeed(seed, STREAM.sample, 0);
+    this.key = Rng.keyPrefix(seed, STREAM.sample);
   }
 
   abstract sample(index: number): Sample;
 
   protected newSample(): Sample {
-    const loss = new Uint8Array(this.n).fill(1);
-    loss[0] = 0;
-    return { tokens: new Int32Array(this.n), loss };
+    const sample = this.samples.alloc(this.n);
+    sample.loss.fill(1, 1);
+    return sample;
   }
 
   describe(): DataSpec {
@@ -104,7 +107,7 @@ export class Dyck extends BracketLanguage {
 
   sample(index: number): Sample {
     checkIndex(index);
-    const rng = this.rng.reseed3(this.seed, STREAM.sample, index);
+    const rng = this.rng.reseedAt(this.key, index);
     const out = this.newSample();
     const tokens = out.tokens;
     const stack = this.stack;
@@ -156,7 +159,7 @@ export class DyckShuffle extends BracketLanguage {
 
   sample(index: number): Sample {
     checkIndex(index);
-    const rng = this.rng.reseed3(this.seed, STREAM.sample, index);
+    const rng = this.rng.reseedAt(this.key, index);
     const out = this.newSample();
     const tokens = out.tokens;
     const { counts, openTypes, position, k, n, maxDepth } = this;

@@ -1,7 +1,7 @@
 import type { DataSpec, Sample } from '@procpt/core';
-import { type Generator, STREAM, baseDescribe, checkIndex } from './generator.js';
+import { type Generator, STREAM, SampleAllocator, baseDescribe, checkIndex } from './generator.js';
 import type { ParamDefs, ParamValues } from './params.js';
-import { Rng } from './rng.js';
+import { type KeyPrefix, Rng } from './rng.js';
 
 /** Cell tokens are 0 and 1; SEP ends every row; PAD pads. */
 export const ECA_SEP = 2;
@@ -48,6 +48,8 @@ export class Eca implements Generator {
   private readonly width: number;
   private readonly rows: number;
   private readonly rng: Rng;
+  private readonly key: KeyPrefix;
+  private readonly samples = new SampleAllocator();
 
   constructor(
     readonly params: ParamValues,
@@ -58,15 +60,16 @@ export class Eca implements Generator {
     this.rows = params.rows as number;
     this.maxLength = this.rows * (this.width + 1);
     this.rng = Rng.fromSeed(seed, STREAM.sample, 0);
+    this.key = Rng.keyPrefix(seed, STREAM.sample);
   }
 
   sample(index: number): Sample {
     checkIndex(index);
-    const rng = this.rng.reseed3(this.seed, STREAM.sample, index);
+    const rng = this.rng.reseedAt(this.key, index);
     const W = this.width;
     const stride = W + 1;
-    const tokens = new Int32Array(this.maxLength);
-    const loss = new Uint8Array(this.maxLength).fill(1, stride);
+    const { tokens, loss } = this.samples.alloc(this.maxLength);
+    loss.fill(1, stride);
     for (let i = 0; i < W; i += 32) {
       let bits = rng.nextU32();
       for (let j = i; j < Math.min(W, i + 32); j++) {

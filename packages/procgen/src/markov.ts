@@ -1,8 +1,8 @@
 import type { DataSpec, Sample } from '@procpt/core';
 import { aliasTable, dirichlet } from './distributions.js';
-import { type Generator, STREAM, baseDescribe, checkIndex } from './generator.js';
+import { type Generator, STREAM, SampleAllocator, baseDescribe, checkIndex } from './generator.js';
 import type { ParamDefs, ParamValues } from './params.js';
-import { Rng } from './rng.js';
+import { type KeyPrefix, Rng } from './rng.js';
 
 /** Parameters of the Markov-chain baseline. */
 export const MARKOV_PARAMS: ParamDefs = {
@@ -33,6 +33,8 @@ export class Markov implements Generator {
   private readonly threshold: Float64Array;
   private readonly alias: Int32Array;
   private readonly rng: Rng;
+  private readonly key: KeyPrefix;
+  private readonly samples = new SampleAllocator();
 
   constructor(
     readonly params: ParamValues,
@@ -52,6 +54,7 @@ export class Markov implements Generator {
       aliasTable(row, this.threshold, this.alias, s * V);
     }
     this.rng = Rng.fromSeed(seed, STREAM.sample, 0);
+    this.key = Rng.keyPrefix(seed, STREAM.sample);
   }
 
   /** The transition matrix row of `state` (probabilities, recomputed from the alias table). */
@@ -69,12 +72,11 @@ export class Markov implements Generator {
 
   sample(index: number): Sample {
     checkIndex(index);
-    const rng = this.rng.reseed3(this.seed, STREAM.sample, index);
+    const rng = this.rng.reseedAt(this.key, index);
     const n = this.maxLength;
     const V = this.V;
-    const tokens = new Int32Array(n);
-    const loss = new Uint8Array(n).fill(1);
-    loss[0] = 0;
+    const { tokens, loss } = this.samples.alloc(n);
+    loss.fill(1, 1);
     const { threshold, alias } = this;
     let s = rng.int(V);
     tokens[0] = s;

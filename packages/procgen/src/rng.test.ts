@@ -12,11 +12,11 @@ describe('Rng', () => {
     expect(b.nextU32()).toBe(PINNED_42_0_7);
   });
 
-  it('reseed / reseed3 give exactly the fromSeed stream', () => {
+  it('reseed / keyPrefix + reseedAt give exactly the fromSeed stream', () => {
     fc.assert(
       fc.property(fc.nat(), fc.nat(), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), (s, a, b) => {
         const x = Rng.fromSeed(s, a, b);
-        const y = Rng.fromSeed(1).reseed3(s, a, b);
+        const y = Rng.fromSeed(1).reseedAt(Rng.keyPrefix(s, a), b);
         const z = Rng.fromSeed(9).reseed(s, a, b);
         for (let i = 0; i < 4; i++) {
           const v = x.nextU32();

@@ -50,6 +50,14 @@ function absorb(part: number): void {
   h3 = fmix32(fmix32(h3 - lo) - hi);
 }
 
+/** The hash state of a key prefix (see {@link Rng.keyPrefix}). */
+export interface KeyPrefix {
+  readonly h0: number;
+  readonly h1: number;
+  readonly h2: number;
+  readonly h3: number;
+}
+
 function checkKeyPart(part: number, where: string): void {
   if (!Number.isSafeInteger(part) || part < 0) {
     throw new ProcptError('config', `${where} must be a non-negative safe integer, got ${String(part)}`);
@@ -111,15 +119,28 @@ export class Rng {
     return this;
   }
 
-  /** Re-keys to `(seed, a, b)` without a rest-parameter array: the per-sample hot path. */
-  reseed3(seed: number, a: number, b: number): this {
+  /**
+   * The hash state after the first parts of a key: `Rng.keyPrefix(seed, a)` then
+   * `reseedAt(prefix, i)` gives exactly the stream of `fromSeed(seed, a, i)`, hashing only `i` per
+   * sample.
+   */
+  static keyPrefix(seed: number, ...stream: number[]): KeyPrefix {
     checkKeyPart(seed, 'seed');
-    checkKeyPart(a, 'stream');
-    checkKeyPart(b, 'stream');
-    beginKey(3);
+    for (const part of stream) checkKeyPart(part, 'stream');
+    beginKey(stream.length + 2);
     absorb(seed);
-    absorb(a);
-    absorb(b);
+    for (const part of stream) absorb(part);
+    return { h0, h1, h2, h3 };
+  }
+
+  /** Re-keys to the prefix's key extended by `last` (a non-negative safe integer). */
+  reseedAt(prefix: KeyPrefix, last: number): this {
+    checkKeyPart(last, 'sample index');
+    h0 = prefix.h0;
+    h1 = prefix.h1;
+    h2 = prefix.h2;
+    h3 = prefix.h3;
+    absorb(last);
     this.setState(h0, h1, h2, h3);
     return this;
   }

@@ -1,7 +1,7 @@
 import type { DataSpec, Sample } from '@procpt/core';
-import { type Generator, STREAM, baseDescribe, checkIndex } from './generator.js';
+import { type Generator, STREAM, SampleAllocator, baseDescribe, checkIndex } from './generator.js';
 import type { ParamDefs, ParamValues } from './params.js';
-import { Rng } from './rng.js';
+import { type KeyPrefix, Rng } from './rng.js';
 
 // Conventions of the paper's `procedural_data/*.py` (paper.md §2.0): content tokens are uniform in
 // 1..V-1 (numpy `randint(1, V)`), SEP = V, PAD = V+1, vocabulary V+2; loss only on the answer tokens
@@ -44,6 +44,8 @@ abstract class SequenceTask implements Generator {
   protected readonly L: number;
   protected readonly sep: number;
   protected readonly rng: Rng;
+  protected readonly key: KeyPrefix;
+  protected readonly samples = new SampleAllocator();
 
   constructor(
     readonly type: string,
@@ -56,6 +58,7 @@ abstract class SequenceTask implements Generator {
     this.padId = this.V + 1;
     this.vocabSize = this.V + 2;
     this.rng = Rng.fromSeed(seed, STREAM.sample, 0);
+    this.key = Rng.keyPrefix(seed, STREAM.sample);
   }
 
   abstract sample(index: number): Sample;
@@ -63,7 +66,7 @@ abstract class SequenceTask implements Generator {
   /** Re-keys the shared Rng for sample `index`. */
   protected rngFor(index: number): Rng {
     checkIndex(index);
-    return this.rng.reseed3(this.seed, STREAM.sample, index);
+    return this.rng.reseedAt(this.key, index);
   }
 
   /** Writes `n` uniform content tokens (1..V-1) at `out[at..at+n)`. */
@@ -92,8 +95,7 @@ class Transform extends SequenceTask {
   sample(index: number): Sample {
     const rng = this.rngFor(index);
     const L = this.L;
-    const tokens = new Int32Array(2 * L + 1);
-    const loss = new Uint8Array(2 * L + 1);
+    const { tokens, loss } = this.samples.alloc(2 * L + 1);
     this.fillRandom(tokens, 0, L, rng);
     tokens[L] = this.sep;
     const out = L + 1;
@@ -158,8 +160,8 @@ class SetTask extends SequenceTask {
   sample(index: number): Sample {
     const rng = this.rngFor(index);
     const L = this.L;
-    const tokens = new Int32Array(this.maxLength).fill(this.padId);
-    const loss = new Uint8Array(this.maxLength);
+    const { tokens, loss } = this.samples.alloc(this.maxLength);
+    tokens.fill(this.padId);
     this.fillRandom(tokens, 0, L, rng);
     tokens[L] = this.sep;
     let at = L + 1;
@@ -188,8 +190,8 @@ class UnionTask extends SequenceTask {
   sample(index: number): Sample {
     const rng = this.rngFor(index);
     const h = Math.floor(this.L / 2);
-    const tokens = new Int32Array(this.maxLength).fill(this.padId);
-    const loss = new Uint8Array(this.maxLength);
+    const { tokens, loss } = this.samples.alloc(this.maxLength);
+    tokens.fill(this.padId);
     this.fillRandom(tokens, 0, h, rng);
     tokens[h] = this.sep;
     this.fillRandom(tokens, h + 1, h, rng);
@@ -218,8 +220,8 @@ class DeleteTask extends SequenceTask {
   sample(index: number): Sample {
     const rng = this.rngFor(index);
     const L = this.L;
-    const tokens = new Int32Array(this.maxLength).fill(this.padId);
-    const loss = new Uint8Array(this.maxLength);
+    const { tokens, loss } = this.samples.alloc(this.maxLength);
+    tokens.fill(this.padId);
     this.fillRandom(tokens, 0, L, rng);
     const d = 1 + rng.int(this.V - 1);
     tokens[L] = this.sep;
@@ -250,8 +252,7 @@ class WwTask extends SequenceTask {
   sample(index: number): Sample {
     const rng = this.rngFor(index);
     const h = Math.floor(this.L / 2);
-    const tokens = new Int32Array(this.maxLength);
-    const loss = new Uint8Array(this.maxLength);
+    const { tokens, loss } = this.samples.alloc(this.maxLength);
     this.fillRandom(tokens, 0, h, rng);
     tokens[h] = this.sep;
     tokens.copyWithin(h + 1, 0, h);

@@ -59,8 +59,8 @@ export class StackTask extends SequenceTask {
     const rng = this.rngFor(index);
     const L = this.L;
     const total = this.maxLength;
-    const tokens = new Int32Array(total).fill(this.padId);
-    const loss = new Uint8Array(total);
+    const { tokens, loss } = this.samples.alloc(total);
+    tokens.fill(this.padId);
     const stack = this.stack;
     const onStack = this.onStack;
     const pushPhase = Math.floor((L * 2) / 3);
