@@ -184,7 +184,9 @@ function tryLoad(): AddonLoad {
   const path = join(root, 'build', 'Release', 'procpt_native.node');
   if (!existsSync(path)) {
     const errFile = join(root, 'build', 'native-build-error.txt');
-    const recorded = existsSync(errFile) ? readFileSync(errFile, 'utf8').trim().split('\n')[0] : undefined;
+    const lines = existsSync(errFile) ? readFileSync(errFile, 'utf8').trim().split('\n') : [];
+    // the compiler's first error line says more than node-gyp's banner
+    const recorded = lines.find((l) => /error:/i.test(l))?.trim() ?? lines[0];
     return {
       addon: null,
       reason: recorded

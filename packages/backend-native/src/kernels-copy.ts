@@ -57,7 +57,7 @@ function slice(
   return make();
 }
 
-/** Overrides Slice, SplitV and Concat for float32/int32 (strided block copies; the cpu versions walk element by element). */
+/** Overrides Slice, SplitV, Concat (float32/int32) and PadV2 (float32) (strided block copies; the cpu versions walk element by element). */
 export function registerCopyKernels(addon: NativeAddon): void {
   overrideKernel('Slice', ({ inputs, backend, attrs }) => {
     const x = inputs.x!;
@@ -89,6 +89,30 @@ export function registerCopyKernels(addon: NativeAddon): void {
       at += n;
     }
     return outs;
+  });
+  overrideKernel('PadV2', ({ inputs, backend, attrs }) => {
+    const x = inputs.x!;
+    const xv = words(backend, x);
+    const paddings = attrs.paddings as Array<[number, number]>;
+    const rank = x.shape.length;
+    if (!xv || x.dtype !== 'float32' || rank === 0 || rank > 8 || paddings.length !== rank) return null;
+    const outShape = x.shape.map((d, i) => paddings[i]![0] + d + paddings[i]![1]);
+    const [out, make] = alloc(backend, outShape, 'float32');
+    const fill = (attrs.constantValue as number) ?? 0;
+    if (fill !== 0) out.fill(fill);
+    if (sizeOf(x.shape) > 0) {
+      addon.copyBlock(
+        out,
+        Int32Array.from(outShape),
+        Int32Array.from(paddings.map((p) => p[0])),
+        xv,
+        Int32Array.from(x.shape),
+        new Int32Array(rank),
+        Int32Array.from(x.shape),
+        rank,
+      );
+    }
+    return make();
   });
   overrideKernel('Concat', ({ inputs, backend, attrs }) => {
     const xs = Object.keys(inputs)

@@ -208,7 +208,7 @@ describe.skipIf(!status.available)(
       });
     });
 
-    it('slice, split and concat of float32 and int32 tensors', async () => {
+    it('slice, split, concat of float32 and int32 tensors, pad and the slice gradient', async () => {
       await agree(() => {
         const x = rnd([4, 9, 6], 22);
         const ints = tf.tensor3d(randomInts(4 * 9 * 6, 23, 1000), [4, 9, 6], 'int32');
