@@ -60,6 +60,8 @@ abstract class BracketLanguage implements Generator {
   protected readonly n: number;
   /** `nextU32() < openThreshold` ⇔ open (probability pOpen, resolution 2^-32). */
   protected readonly openThreshold: number;
+  /** For k = 2^b (the paper's 64), a type is the top b bits of one word: `u >>> (32 - b)`; else 32. */
+  protected readonly typeShift: number;
   protected readonly rng: Rng;
   protected readonly key: KeyPrefix;
   private readonly samples = new SampleAllocator();
@@ -72,6 +74,8 @@ abstract class BracketLanguage implements Generator {
     this.k = params.k as number;
     this.n = params.length as number;
     this.openThreshold = (params.pOpen as number) * TWO_32;
+    const bits = Math.log2(this.k);
+    this.typeShift = Number.isInteger(bits) && bits > 0 ? 32 - bits : 32;
     this.padId = 2 * this.k;
     this.vocabSize = 2 * this.k + 1;
     this.maxLength = this.n;
@@ -114,18 +118,19 @@ export class Dyck extends BracketLanguage {
     const k = this.k;
     const n = this.n;
     const threshold = this.openThreshold;
+    const shift = this.typeShift;
     let depth = 0;
     let i = 0;
     while (i < n) {
       const remaining = n - i;
       if (depth === 0) {
-        const t = rng.int(k);
+        const t = shift < 32 ? rng.nextU32() >>> shift : rng.int(k);
         tokens[i++] = t;
         stack[depth++] = t;
       } else if (remaining <= depth) {
         while (depth > 0) tokens[i++] = (stack[--depth] as number) + k;
       } else if (rng.nextU32() < threshold && depth < remaining - 1) {
-        const t = rng.int(k);
+        const t = shift < 32 ? rng.nextU32() >>> shift : rng.int(k);
         tokens[i++] = t;
         stack[depth++] = t;
       } else {
@@ -164,12 +169,13 @@ export class DyckShuffle extends BracketLanguage {
     const tokens = out.tokens;
     const { counts, openTypes, position, k, n, maxDepth } = this;
     const threshold = this.openThreshold;
+    const shift = this.typeShift;
     counts.fill(0);
     let distinct = 0;
     let depth = 0;
     for (let i = 0; i < n; i++) {
       if (depth === 0 || (depth < maxDepth && rng.nextU32() < threshold)) {
-        const t = rng.int(k);
+        const t = shift < 32 ? rng.nextU32() >>> shift : rng.int(k);
         const before = counts[t] as number;
         counts[t] = before + 1;
         if (before === 0) {
