@@ -4,6 +4,7 @@ import {
   type Mixture,
   TYPE_NAMES,
   createGenerator,
+  generateTokenChunks,
   generatorSource,
   listTypes,
   mixtureEntropy,
@@ -282,3 +283,38 @@ describe('spec validation', () => {
 });
 
 const PINNED_DYCK = [2, 1, 2, 5, 4, 0, 2, 5, 2, 5, 2, 5, 0, 3, 3, 5];
+
+describe('generateTokenChunks', () => {
+  it('streams exactly the requested tokens: the concatenated samples, cut at the end', async () => {
+    const spec = { type: 'sort', vocabSize: 20, length: 5 };
+    const flat = [...stream(createGenerator(spec), { start: 3, count: 40 })].flatMap((s) =>
+      Array.from(s.tokens),
+    );
+    const got: number[] = [];
+    let last = -1;
+    for await (const chunk of generateTokenChunks(spec, {
+      start: 3,
+      tokens: 250,
+      chunkTokens: 30,
+      workers: 0,
+    })) {
+      expect(chunk.firstIndex).toBeGreaterThan(last);
+      last = chunk.firstIndex;
+      got.push(...chunk.tokens);
+    }
+    expect(got).toEqual(flat.slice(0, 250));
+    const whole: number[] = [];
+    for await (const chunk of generateTokenChunks(spec, { start: 3, samples: 7, workers: 0 }))
+      whole.push(...chunk.tokens);
+    expect(whole).toEqual(flat.slice(0, 77));
+  });
+
+  it('validates its options and the spec before starting', async () => {
+    const run = async (opts: Parameters<typeof generateTokenChunks>[1], spec = { type: 'dyck' }) => {
+      for await (const _ of generateTokenChunks(spec, opts)) break;
+    };
+    await expect(run({})).rejects.toThrow(/exactly one of samples and tokens/);
+    await expect(run({ tokens: -1 })).rejects.toThrow(/tokens must be a non-negative integer/);
+    await expect(run({ tokens: 5 }, { type: 'dyck', k: 0 } as never)).rejects.toThrow(/dyck\.k must be/);
+  });
+});
