@@ -145,7 +145,7 @@ const QUICK: StudyPreset = {
   name: 'quick',
   description:
     'about 2 hours on 2 CPU cores: large enough to see the haystack gain from a Dyck warm-up with intervals',
-  seeds: [0, 1, 2, 3, 4],
+  seeds: [0, 1, 2, 3],
   warmupSeed: 42,
   diagnostics: {
     types: ['dyck', 'set', 'eca'],
@@ -153,10 +153,10 @@ const QUICK: StudyPreset = {
     shuffled: ['dyck'],
   },
   finetune: {
-    haystack: { steps: 500, batchSize: 64, evalEvery: 50, testSize: 1000, warmupSteps: 50 },
-    'reversed-addition': { steps: 300, batchSize: 64, evalEvery: 50, testSize: 1000, warmupSteps: 30 },
-    addition: { steps: 300, batchSize: 64, evalEvery: 50, testSize: 1000, warmupSteps: 30 },
-    sort: { steps: 300, batchSize: 64, evalEvery: 50, testSize: 1000, warmupSteps: 30 },
+    haystack: { steps: 400, batchSize: 64, evalEvery: 100, testSize: 1000, warmupSteps: 40 },
+    'reversed-addition': { steps: 250, batchSize: 64, evalEvery: 50, testSize: 1000, warmupSteps: 25 },
+    addition: { steps: 250, batchSize: 64, evalEvery: 50, testSize: 1000, warmupSteps: 25 },
+    sort: { steps: 250, batchSize: 64, evalEvery: 50, testSize: 1000, warmupSteps: 25 },
   },
   // The Dyck recipe that makes haystack recall transfer at this scale is still being searched: override
   // it with `--warmup` (e.g. {"dyck": {"steps": 2000, "params": {"k": 16, "length": 128}}}).
@@ -164,11 +164,12 @@ const QUICK: StudyPreset = {
     { vocabSize: 32, length: 32, steps: 600, batchSize: 64, lr: 1e-3, warmupSteps: 30 },
     { k: 16, length: 128, steps: 600, batchSize: 32, lr: 1e-3, warmupSteps: 30 },
   ),
-  transferParts: { types: ['dyck', 'set'], tasks: ['haystack'], parts: ['attn', 'ffn'] },
+  transferParts: { types: ['dyck'], tasks: ['haystack'], parts: ['attn', 'ffn'] },
   assembly: { attn: 'set', ffn: 'eca', tasks: ['haystack', 'reversed-addition'] },
+  // On the cheaper task: the 2-hour budget goes to the haystack comparison first.
   mixtures: {
     mixtures: [{ name: 'set50-union50', components: { set: 0.5, union: 0.5 } }],
-    tasks: ['haystack'],
+    tasks: ['reversed-addition'],
   },
   semantic: {
     domains: ['language', 'code', 'math'],
