@@ -21,7 +21,10 @@ export interface Generator {
   readonly padId: number;
   /** True for plain language-model data (loss on every token but the first): suits concat packing. */
   readonly lmStyle: boolean;
-  /** Sample `index` (a non-negative safe integer). */
+  /**
+   * Sample `index` (a non-negative safe integer): fresh arrays the caller owns. They may be views
+   * into a shared slab (see `SampleAllocator`): `slice()` them before transferring their buffer.
+   */
   sample(index: number): Sample;
   /** A JSON description: kind `procgen`, type, seed, params, vocabulary, lengths. */
   describe(): DataSpec;

@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export { Rng } from './rng.js';
+export type { KeyPrefix } from './rng.js';
 export type { Generator, GeneratorSpec } from './generator.js';
 export { specOf } from './generator.js';
 export { createGenerator, listTypes, TYPE_NAMES } from './create.js';
