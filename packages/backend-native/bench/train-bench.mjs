@@ -197,7 +197,7 @@ async function benchShape(name) {
     if (ms.length === 0) continue;
     const m = median(ms);
     console.log(
-      `  ${engine.padEnd(18)} ${m.toFixed(1).padStart(9)} ${fmt(tps(shape, m)).padStart(10)}  ${(torchBest / m).toFixed(2)}x`,
+      `  ${engine.padEnd(18)} ${m.toFixed(1).padStart(9)} ${fmt(tps(shape, m)).padStart(10)}  ${Number.isFinite(torchBest) ? `${(torchBest / m).toFixed(2)}x` : 'n/a (no PyTorch at /usr/bin/python3)'}`,
     );
   }
   console.log(`  tensors leaked per run: ${leaks}`);
