@@ -161,11 +161,34 @@ async function writeJsonl(
   const file: AtomicWriteStream | undefined =
     out && out !== '-' ? await createAtomicWriteStream(out) : undefined;
   const sink: NodeJS.WritableStream = file ? file.stream : ctx.stdout;
+  // A reader that stops early (`procpt gen dyck | head`) closes the pipe: stop quietly, like Unix tools.
+  let failure: (Error & { code?: string }) | undefined;
+  const onError = (error: Error) => {
+    failure = error;
+  };
+  sink.on('error', onError);
+  const room = () =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        sink.off('drain', done);
+        sink.off('error', done);
+        sink.off('close', done);
+        resolve();
+      };
+      sink.once('drain', done);
+      sink.once('error', done);
+      sink.once('close', done);
+    });
   try {
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < n && !failure; i++) {
       const { tokens, loss } = gen.sample(start + i);
       const line = `{"tokens":[${tokens.join(',')}],"loss":[${loss.join(',')}]}\n`;
-      if (!sink.write(line)) await new Promise<void>((resolve) => sink.once('drain', () => resolve()));
+      if (!sink.write(line)) await room();
+    }
+    if (failure && !(failure.code === 'EPIPE' && !file)) {
+      throw new ProcptError('io', `could not write ${out ?? 'stdout'}: ${failure.message}`, {
+        cause: failure,
+      });
     }
     if (file) {
       await file.commit();
@@ -174,6 +197,8 @@ async function writeJsonl(
   } catch (error) {
     await file?.abort();
     throw error;
+  } finally {
+    sink.off('error', onError);
   }
 }
 
