@@ -1,25 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createContext } from '../context.js';
-import { runCli } from '../program.js';
+import { runProcpt } from '../testing.js';
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => {
-    out += d;
-  });
-  stderr.on('data', (d) => {
-    err += d;
-  });
-  const code = await runCli(['node', 'procpt', ...argv], createContext(stdout, stderr));
-  return { code, out, err };
-}
+const run = runProcpt;
 
 describe('procpt model / eval loss', () => {
   let root: string;
