@@ -1,7 +1,7 @@
 // Training-step benchmark: @procpt/model's Gpt (plain tfjs ops) on procpt-native / wasm / cpu, the same model
 // through the fused ops of this package, and the PyTorch CPU peer (bench/torch_gpt.py, best of 1 and 2 threads),
 // interleaved and repeated (median) because the machine's cores are shared. Also GEMM GFLOP/s vs torch/numpy.
-// Env: BENCH_SHAPES=small,haystack  BENCH_REPEATS=3  BENCH_SLOW=1 (also time wasm/cpu)  PROFILE=1 (top kernels)
+// Env: BENCH_SHAPES=small,haystack[,gpt2]  BENCH_REPEATS=3  BENCH_THREADS=1,2  BENCH_PLAIN=0 (skip plain Gpt)  BENCH_SLOW=1 (also time wasm/cpu)  PROFILE=1 (top kernels)
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,9 +26,13 @@ const PY = '/usr/bin/python3';
 const SHAPES = {
   small: { size: '2_4_128', V: 64, T: 128, B: 16, steps: 6, warmup: 2, slow: ['wasm', 'cpu'] },
   // the pure-JS cpu backend needs minutes per haystack step: not timed there
+  // GPT-2 small (not in the default set: tens of seconds per step here)
+  gpt2: { size: '12_12_768', V: 50257, T: 128, B: 8, steps: 1, warmup: 1, slow: [] },
   haystack: { size: '2_4_16', V: 256, T: 63, B: 1000, steps: 4, warmup: 1, slow: ['wasm'] },
 };
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const THREADS = (process.env.BENCH_THREADS ?? '1,2').split(',').map(Number);
+const PLAIN = process.env.BENCH_PLAIN !== '0';
 const median = (a) => {
   const s = [...a].sort((x, y) => x - y);
   const m = s.length >> 1;
@@ -167,16 +171,19 @@ async function benchShape(name) {
   let leaks = 0;
   // Interleaved: each thread count runs torch and procpt-native back to back, so both see the same load.
   for (let r = 0; r < REPEATS; r++) {
-    for (const th of [1, 2]) {
+    for (const th of THREADS) {
       const t = torchPeer(shape, th);
       if (t) add(`torch-${th}t`, t.ms);
       setNativeThreads(th);
       const fused = await timeTfjs(NATIVE_BACKEND, 'fused', shape, shape.steps, shape.warmup);
-      const plain = await timeTfjs(NATIVE_BACKEND, 'plain', shape, shape.steps, shape.warmup);
       add(`native-${th}t fused`, fused.ms);
-      add(`native-${th}t plain Gpt`, plain.ms);
-      leaks += plain.leaked + fused.leaked;
-      if (r === 0 && th === 1)
+      leaks += fused.leaked;
+      const plain = PLAIN ? await timeTfjs(NATIVE_BACKEND, 'plain', shape, shape.steps, shape.warmup) : null;
+      if (plain) {
+        add(`native-${th}t plain Gpt`, plain.ms);
+        leaks += plain.leaked;
+      }
+      if (plain && r === 0 && th === THREADS[0])
         console.log(
           `  loss plain ${plain.losses[0].toFixed(3)} -> ${plain.losses.at(-1).toFixed(3)}, fused ${fused.losses[0].toFixed(3)} -> ${fused.losses.at(-1).toFixed(3)}`,
         );
