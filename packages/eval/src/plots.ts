@@ -80,7 +80,13 @@ export async function learningCurvesSvg(series: readonly CurveSeries[], labels: 
     scale: labels.logY ? { type: 'log' as const } : { zero: false },
   };
   const x = { field: 'x', type: 'quantitative' as const, title: labels.xLabel };
-  const color = { field: 'configuration', type: 'nominal' as const, title: 'configuration' };
+  // Opaque legend swatches: otherwise the legend inherits the faint opacity of the seed bands.
+  const color = {
+    field: 'configuration',
+    type: 'nominal' as const,
+    title: 'configuration',
+    legend: { symbolOpacity: 1, symbolType: 'stroke', symbolStrokeWidth: 3 },
+  };
   const spec = {
     ...BASE,
     title: { text: labels.title, subtitle: 'mean over seeds; band = ± 1 sd' },
@@ -127,7 +133,11 @@ export async function barChartSvg(
       text: labels.title,
       subtitle: labels.subtitle ?? 'mean over seeds; whiskers = 95% bootstrap CI',
     },
-    width: { step: 18 * Math.max(1, new Set(bars.map((b) => b.label)).size) + 16 },
+    // A fixed width: `{step}` with xOffset makes vega-lite size each offset band, blowing the chart up.
+    width: Math.min(
+      900,
+      60 + 20 * new Set(bars.map((b) => b.label)).size * new Set(bars.map((b) => b.group)).size,
+    ),
     height: 300,
     data: { values: bars.map((b) => ({ ...b })) },
     layer: [
