@@ -72,3 +72,5 @@ export { barChartSvg, dataEfficiencySvg, learningCurvesSvg, renderSvg, tableBars
 export type { BarDatum, CurveSeries, PlotLabels } from './plots.js';
 export { aggregateRunDirs, aggregateRuns } from './aggregate.js';
 export type { AggregateOptions, AggregateReport } from './aggregate.js';
+export { warmupAccuracy, warmupMetric, warmupScoredTargets } from './warmup-accuracy.js';
+export type { WarmupAccuracy, WarmupAccuracyOptions, WarmupMetric } from './warmup-accuracy.js';

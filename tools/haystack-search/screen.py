@@ -1,0 +1,271 @@
+"""Cheap CPU screen of warm-up recipes for the needle-in-a-haystack diagnostic (issue 10).
+
+Adapted from ../../../shared/experiments/haystack_probe.py (an independent PyTorch re-implementation of the
+paper's haystack protocol). Adds: the paper's exact transfer rules (`everything` vs `attn`, wpe copied only
+when the warm-up context >= 100 positions), warm-up dropout / weight decay / grad clip / constant LR (paper
+§4.1), Dyck length curriculum, Set/Identity warm-ups, closing-bracket accuracy. One JSON line per run.
+
+Usage: /usr/bin/python3 screen.py --warmup dyck:k=4,L=64,steps=4000,lr=3e-3 --transfer attn \
+           --budget 1500x250 --seeds 0,1,2      (warm-up "none" = no warm-up baseline)
+"""
+import argparse, json, math, random, sys, time
+import torch, torch.nn as nn, torch.nn.functional as F
+
+torch.set_num_threads(1)
+D, NL, NH = 16, 2, 4
+V_H, MAXLEN, T_H, NPOS_H = 256, 30, 63, 100
+
+
+class Block(nn.Module):
+    def __init__(s, p):
+        super().__init__()
+        s.ln_1, s.ln_2 = nn.LayerNorm(D), nn.LayerNorm(D)
+        s.c_attn, s.c_proj = nn.Linear(D, 3 * D), nn.Linear(D, D)
+        s.c_fc, s.mlp_proj = nn.Linear(D, 4 * D), nn.Linear(4 * D, D)
+        s.drop = nn.Dropout(p)
+
+    def forward(s, x):
+        B, T, _ = x.shape
+        q, k, v = s.c_attn(s.ln_1(x)).split(D, -1)
+        sh = lambda t: t.view(B, T, NH, D // NH).transpose(1, 2)
+        q, k, v = sh(q), sh(k), sh(v)
+        a = (q @ k.transpose(-1, -2)) / math.sqrt(D // NH)
+        a = a.masked_fill(~torch.tril(torch.ones(T, T, dtype=torch.bool)), float("-inf"))
+        y = s.drop(a.softmax(-1)) @ v
+        x = x + s.drop(s.c_proj(y.transpose(1, 2).reshape(B, T, D)))
+        return x + s.drop(s.mlp_proj(F.gelu(s.c_fc(s.ln_2(x)), approximate="tanh")))
+
+    def forward_at(s, x, col):
+        """Output at one position per row (x [B, T, D], col [B]): the last block of the haystack model
+        only matters at the query position, so computing just that row is exact and ~2x cheaper."""
+        B, T, _ = x.shape
+        qkv = s.c_attn(s.ln_1(x))
+        r = torch.arange(B)
+        q = qkv[r, col, :D].view(B, NH, 1, D // NH)
+        k = qkv[:, :, D:2 * D].view(B, T, NH, D // NH).transpose(1, 2)
+        v = qkv[:, :, 2 * D:].view(B, T, NH, D // NH).transpose(1, 2)
+        a = (q @ k.transpose(-1, -2)) / math.sqrt(D // NH)           # [B, NH, 1, T]
+        a = a.masked_fill((torch.arange(T)[None, :] > col[:, None])[:, None, None, :], float("-inf"))
+        y = (a.softmax(-1) @ v).reshape(B, D)
+        h = x[r, col] + s.c_proj(y)
+        return h + s.mlp_proj(F.gelu(s.c_fc(s.ln_2(h)), approximate="tanh"))
+
+
+class GPT(nn.Module):
+    def __init__(s, vocab, npos, tied, p=0.0):
+        super().__init__()
+        s.wte, s.wpe = nn.Embedding(vocab, D), nn.Embedding(npos, D)
+        s.h = nn.ModuleList(Block(p) for _ in range(NL))
+        s.ln_f = nn.LayerNorm(D)
+        s.drop = nn.Dropout(p)
+        s.lm_head = nn.Linear(D, vocab, bias=False)
+        s.apply(s._init)
+        if tied:
+            s.lm_head.weight = s.wte.weight
+
+    @staticmethod
+    def _init(m):
+        if isinstance(m, (nn.Linear, nn.Embedding)):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+        if isinstance(m, nn.Linear) and m.bias is not None:
+            nn.init.zeros_(m.bias)
+
+    def forward(s, idx):
+        x = s.drop(s.wte(idx) + s.wpe(torch.arange(idx.shape[1])))
+        for b in s.h:
+            x = b(x)
+        return s.lm_head(s.ln_f(x))
+
+
+# ---------------- haystack (paper §3.1) ----------------
+def haystack_batch(B, g):
+    n = torch.randint(1, MAXLEN + 1, (B,), generator=g)
+    keys = torch.argsort(torch.rand(B, MAXLEN, generator=g), dim=1)
+    vals = torch.randint(1, V_H // 2, (B, MAXLEN), generator=g)
+    qi = (torch.rand(B, generator=g) * n).long()
+    seq = torch.zeros(B, T_H, dtype=torch.long)
+    j = torch.arange(MAXLEN).expand(B, -1)
+    live = j < n[:, None]
+    seq[:, 0:2 * MAXLEN:2] = torch.where(live, keys + V_H // 2, 0)
+    seq[:, 1:2 * MAXLEN:2] = torch.where(live, vals, 0)
+    pos = torch.arange(T_H).expand(B, -1)
+    seq = torch.where(pos < 2 * n[:, None], seq, 0)
+    r = torch.arange(B)
+    seq[r, 2 * n] = keys[r, qi] + MAXLEN + V_H // 2
+    seq[r, 2 * n + 1] = vals[r, qi]
+    return seq
+
+
+def haystack_loss(model, seq):
+    """Masked CE + accuracy at the query position (exactly one per row), computed only there."""
+    inp = seq[:, :-1]
+    col = (inp >= MAXLEN + V_H // 2).int().argmax(1)
+    x = model.wte(inp) + model.wpe(torch.arange(inp.shape[1]))
+    for b in model.h[:-1]:
+        x = b(x)
+    logits = model.lm_head(model.ln_f(model.h[-1].forward_at(x, col)))
+    tgt = seq[torch.arange(seq.shape[0]), col + 1]
+    return F.cross_entropy(logits, tgt), (logits.argmax(-1) == tgt).float().mean()
+
+
+# ---------------- warm-up data ----------------
+def dyck_seq(k, length, rng, p_open):
+    seq, st, rem = [], [], length
+    while rem > 0:
+        if not st:
+            b = rng.randrange(k); seq.append(b); st.append(b); rem -= 1
+        elif rem <= len(st):
+            while st and rem > 0:
+                seq.append(st.pop() + k); rem -= 1
+            break
+        elif rng.random() < p_open and len(st) < rem - 1:
+            b = rng.randrange(k); seq.append(b); st.append(b); rem -= 1
+        else:
+            seq.append(st.pop() + k); rem -= 1
+    return seq
+
+
+def warm_batch(w, B, rng, length):
+    """tokens [B, T] and loss mask over targets [B, T-1]."""
+    if w["type"] == "dyck":
+        x = torch.tensor([dyck_seq(w["k"], length, rng, w["p"]) for _ in range(B)])
+        return x, torch.ones(B, length - 1)
+    V, L = w["V"], length          # sequence transformations: x SEP f(x), pad to 2L+1 (paper §2.0)
+    sep, pad = V, V + 1
+    rows, masks = [], []
+    for _ in range(B):
+        xs = [rng.randrange(1, V) for _ in range(L)]
+        if w["type"] == "set":
+            seen, out = set(), []
+            for t in xs:
+                if t not in seen:
+                    seen.add(t); out.append(t)
+        else:
+            out = list(xs)
+        row = xs + [sep] + out
+        m = [0] * L + [1] * len(out) + [0] * (L - len(out))   # target index i predicts row[i+1]
+        rows.append(row + [pad] * (2 * L + 1 - len(row))); masks.append(m)
+    return torch.tensor(rows), torch.tensor(masks, dtype=torch.float)
+
+
+def warm_vocab(w):
+    return 2 * w["k"] + 1 if w["type"] == "dyck" else w["V"] + 2
+
+
+def task_accuracy(m, w, length, n=64):
+    """Dyck: accuracy on positions whose target is a closing bracket; others: accuracy on scored outputs."""
+    x, mask = warm_batch(w, n, random.Random(999), length)
+    m.eval()
+    with torch.no_grad():
+        pred = m(x[:, :-1]).argmax(-1)
+    m.train()
+    tgt = x[:, 1:]
+    if w["type"] == "dyck":
+        mask = (tgt >= w["k"]) & (tgt < 2 * w["k"])
+    mask = mask.bool()
+    return ((pred == tgt) & mask).sum().item() / mask.sum().item()
+
+
+def pretrain(w, seed):
+    torch.manual_seed(seed)
+    rng = random.Random(seed)
+    full = w["L"] if w["type"] == "dyck" else 2 * w["L"] + 1
+    m = GPT(warm_vocab(w), full, tied=True, p=w["drop"])
+    opt = torch.optim.AdamW(m.parameters(), lr=w["lr"], weight_decay=w["wd"])
+    length = (2 if w["type"] == "dyck" else 1) if w["cur"] else w["L"]
+    curve = []
+    for s in range(w["steps"]):
+        x, mask = warm_batch(w, w["B"], rng, length)
+        logits = m(x[:, :-1])
+        ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1), reduction="none")
+        loss = (ce * mask.reshape(-1)).sum() / mask.sum()
+        opt.zero_grad(set_to_none=True); loss.backward()
+        torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0); opt.step()
+        if w["cur"] and (s + 1) % 100 == 0 and length < w["L"]:
+            if task_accuracy(m, w, length, 32) >= 0.99:   # paper's use_curriculum: grow at 0.99 accuracy
+                length = min(w["L"], length + w["cur"])
+        if (s + 1) % max(1, w["steps"] // 5) == 0:
+            curve.append([s + 1, length, round(loss.item(), 3)])
+    return m, loss.item(), curve, length
+
+
+def transfer(src, dst, mode, embeds):
+    """Paper's downstream/utils.py rules. everything: blocks + ln_f; wte/lm_head rows = mean warm-up wte row
+    (embeds=average) or left random (embeds=random); wpe copied only if warm-up context >= target's 100.
+    attn: only attn.c_attn / attn.c_proj; embeddings, LNs, MLPs stay at their fresh init."""
+    sd = src.state_dict()
+    with torch.no_grad():
+        for name, p in dst.named_parameters():
+            blockpart = name.startswith("h.") and (mode == "everything" or ".c_attn." in name or ".c_proj." in name)
+            if blockpart or (mode == "everything" and name.startswith("ln_f")):
+                p.copy_(sd[name])
+        if mode == "everything":
+            if embeds == "average":
+                mean = sd["wte.weight"].mean(0)
+                dst.wte.weight.copy_(mean.expand_as(dst.wte.weight))
+                dst.lm_head.weight.copy_(mean.expand_as(dst.lm_head.weight))
+            if sd["wpe.weight"].shape[0] >= dst.wpe.weight.shape[0]:
+                dst.wpe.weight.copy_(sd["wpe.weight"][: dst.wpe.weight.shape[0]])
+
+
+def finetune(init, seed, steps, batch, mode, embeds, warmup=500):
+    torch.manual_seed(seed)
+    g = torch.Generator(); g.manual_seed(10_000 + seed)
+    gt = torch.Generator(); gt.manual_seed(seed)
+    test = haystack_batch(2000, gt)
+    m = GPT(V_H, NPOS_H, tied=False)
+    if init is not None:
+        transfer(init, m, mode, embeds)
+    opt = torch.optim.AdamW(m.parameters(), lr=1e-3, weight_decay=0.001)
+    warm = min(warmup, steps // 10)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: (s + 1) / warm if s < warm else
+                                              0.5 * (1 + math.cos(math.pi * (s - warm) / max(1, steps - warm))))
+    best = 0.0
+    for s in range(steps):
+        loss, _ = haystack_loss(m, haystack_batch(batch, g))
+        opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
+        if (s + 1) % max(1, steps // 4) == 0:
+            with torch.no_grad():
+                best = max(best, haystack_loss(m, test)[1].item())
+    with torch.no_grad():
+        final = haystack_loss(m, test)[1].item()
+    return final, best
+
+
+def parse_warmup(text):
+    if text == "none":
+        return None
+    typ, _, rest = text.partition(":")
+    w = {"type": typ, "k": 16, "L": 128 if typ == "dyck" else 16, "V": 100, "p": 0.5, "steps": 2000, "B": 64,
+         "lr": 5e-4, "wd": 0.1, "drop": 0.1, "cur": 0}
+    for kv in filter(None, rest.split(",")):
+        key, val = kv.split("=")
+        w[key] = float(val) if key in ("p", "lr", "wd", "drop") else int(val)
+    return w
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--warmup", default="none")
+    ap.add_argument("--transfer", default="attn", help="comma list of: attn, everything")
+    ap.add_argument("--embeds", default="average", choices=["average", "random"])
+    ap.add_argument("--budget", default="1500x250")
+    ap.add_argument("--seeds", default="0,1,2")
+    a = ap.parse_args()
+    w = parse_warmup(a.warmup)
+    steps, batch = map(int, a.budget.split("x"))
+    for seed in map(int, a.seeds.split(",")):
+        base = {"warmup": a.warmup, "budget": a.budget, "seed": seed}
+        init = None
+        if w:
+            t0 = time.time(); init, l, curve, reached = pretrain(w, seed)
+            base.update(warm_loss=round(l, 4), task_acc=round(task_accuracy(init, w, w["L"]), 4),
+                        reached_len=reached, curve=curve, warm_s=round(time.time() - t0, 1))
+        for mode in (a.transfer.split(",") if w else ["-"]):
+            rec = dict(base, transfer=mode, embeds=a.embeds if mode == "everything" else "-")
+            t0 = time.time(); final, best = finetune(init, seed, steps, batch, mode, a.embeds)
+            rec.update(acc=round(final, 4), best=round(best, 4), ft_s=round(time.time() - t0, 1))
+            print(json.dumps(rec), flush=True)
+
+
+main()
