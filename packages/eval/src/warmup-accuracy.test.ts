@@ -61,7 +61,7 @@ describe('warmupAccuracy', () => {
   });
 
   it('is 1 for a stack oracle and 0 for a model that always opens', async () => {
-    const oracle = await warmupAccuracy(ruleModel(2 * k + 1, 32, dyckOracle(k)), samples, {
+    const oracle = await warmupAccuracy(ruleModel(2 * k + 1, 31, dyckOracle(k)), samples, {
       type: 'dyck',
       params: { k },
       batchSize: 3,
@@ -84,7 +84,7 @@ describe('warmupAccuracy', () => {
     // copy oracle: at position L + j (prefix length L + j + 1) the target is x[j], L + 1 tokens back
     const copy = (prefix: number[]) => prefix[prefix.length - 7] ?? 0;
     const before = tf.memory().numTensors;
-    const r = await warmupAccuracy(ruleModel(12, 13, copy), rows, { type: 'identity' });
+    const r = await warmupAccuracy(ruleModel(12, 12, copy), rows, { type: 'identity' });
     expect(tf.memory().numTensors).toBe(before);
     expect(r.metric).toBe('masked-token');
     expect(r.count).toBe(rows.reduce((n, s) => n + s.loss.reduce((a, b) => a + b, 0), 0));
@@ -95,7 +95,7 @@ describe('warmupAccuracy', () => {
     const model = ruleModel(2 * k + 1, 16, () => 0);
     await expect(warmupAccuracy(model, samples, { type: 'dyck' })).rejects.toThrow(/params.k/);
     await expect(warmupAccuracy(model, samples, { type: 'dyck', params: { k } })).rejects.toThrow(
-      /context 16/,
+      /need 31 positions, the model has 16/,
     );
   });
 });

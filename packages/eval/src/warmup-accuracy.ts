@@ -85,19 +85,25 @@ export async function warmupAccuracy(
   }
   const metric = warmupMetric(options.type);
   if (metric === 'closing-bracket') bracketTypes(options);
+  // The model reads inputs tokens[0 .. T-2]; the last token is only ever a target.
   const T = samples.reduce((m, s) => Math.max(m, s.tokens.length), 0);
+  const W = Math.max(1, T - 1);
   const { vocabSize, nPositions } = model.config;
-  if (T > nPositions) {
-    throw new ProcptError('config', `warm-up rows of ${T} tokens exceed the model context ${nPositions}`, {
-      hint: 'evaluate on rows no longer than the warm-up model was built for',
-    });
+  if (W > nPositions) {
+    throw new ProcptError(
+      'config',
+      `warm-up rows of ${T} tokens need ${W} positions, the model has ${nPositions}`,
+      {
+        hint: 'evaluate on rows no longer than the warm-up model was built for',
+      },
+    );
   }
   const padId = options.padId ?? 0;
   let correct = 0;
   let count = 0;
   for (let start = 0; start < samples.length; start += batchSize) {
     const rows = samples.slice(start, start + batchSize);
-    const tokens = new Int32Array(rows.length * T).fill(padId);
+    const tokens = new Int32Array(rows.length * W).fill(padId);
     rows.forEach((row, r) => {
       for (const t of row.tokens) {
         if (t < 0 || t >= vocabSize) {
@@ -106,16 +112,16 @@ export async function warmupAccuracy(
           });
         }
       }
-      tokens.set(row.tokens, r * T);
+      tokens.set(row.tokens.subarray(0, W), r * W);
     });
-    const [predicted] = await teacherForced(model, tokens, rows.length, T);
+    const [predicted] = await teacherForced(model, tokens, rows.length, W);
     rows.forEach((row, r) => {
       const scored = warmupScoredTargets(row, options);
       // target i is predicted at position i - 1
       for (let i = 1; i < row.tokens.length; i++) {
         if (scored[i] !== 1) continue;
         count++;
-        if (predicted[r * T + i - 1] === row.tokens[i]) correct++;
+        if (predicted[r * W + i - 1] === row.tokens[i]) correct++;
       }
     });
   }
