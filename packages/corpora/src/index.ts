@@ -6,3 +6,13 @@ export { DM_MATH_SPLITS, DM_MATH_MODULES, dmMathModules, dmMathProblem } from '.
 export type { DmMathSplit, DmMathModule } from './dm-math/modules.js';
 export { writeDmMath, DM_MATH_ROOT } from './dm-math/write.js';
 export type { WriteDmMathOptions, WriteDmMathResult } from './dm-math/write.js';
+export { globToRegExp, listCorpusFiles } from './readers/glob.js';
+export type { FileFilter } from './readers/glob.js';
+export { readJsonlRecords, isGzip, emptyReadStats } from './readers/records.js';
+export type { OnError, ReadIssue, ReadStats, JsonlRecord, JsonlOptions } from './readers/records.js';
+export { readParquetRecords } from './readers/parquet.js';
+export type { ParquetRecord, ParquetOptions } from './readers/parquet.js';
+export { CORPUS_FORMATS, FORMAT_FIELD, detectFormat, readCorpus } from './readers/corpus.js';
+export type { CorpusFormat, CorpusDocument, ReadCorpusOptions } from './readers/corpus.js';
+export { DmMathSource, dmMathSource } from './readers/dm-math-source.js';
+export type { DmMathPart, DmMathSourceOptions, DmMathDraw } from './readers/dm-math-source.js';
