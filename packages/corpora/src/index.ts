@@ -16,3 +16,15 @@ export { CORPUS_FORMATS, FORMAT_FIELD, detectFormat, readCorpus } from './reader
 export type { CorpusFormat, CorpusDocument, ReadCorpusOptions } from './readers/corpus.js';
 export { DmMathSource, dmMathSource } from './readers/dm-math-source.js';
 export type { DmMathPart, DmMathSourceOptions, DmMathDraw } from './readers/dm-math-source.js';
+export {
+  EMBEDDED_CORPORA,
+  listEmbeddedCorpora,
+  embeddedDocuments,
+  defaultCorporaFor,
+  passesCodeFilters,
+  pythonStdlibDir,
+} from './embedded.js';
+export type { CorpusDomain, EmbeddedDocument, EmbeddedCorpusInfo } from './embedded.js';
+export { ParallelEncoder } from './parallel.js';
+export { prepareCorpus, isValidationDocument } from './prepare.js';
+export type { PrepareOptions, PrepareResult } from './prepare.js';
