@@ -6,6 +6,13 @@ export {
   setNativeThreads,
 } from './backend.js';
 export { NATIVE_BACKEND } from './kernel-util.js';
-export { FUSED_KERNELS } from './kernels-fused.js';
-export { biasGelu, fusedAttention, layerNorm, maskedCrossEntropy, maskedCrossEntropyStats } from './ops.js';
+// The fused ops and their kernel names live in @procpt/model (pure tfjs-core); re-exported for convenience.
+export {
+  FUSED_KERNELS,
+  biasGelu,
+  fusedAttention,
+  layerNorm,
+  maskedCrossEntropy,
+  maskedCrossEntropyStats,
+} from '@procpt/model';
 export { type AdamWStep, adamwUpdate } from './optim.js';

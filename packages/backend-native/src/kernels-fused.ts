@@ -1,17 +1,7 @@
+import { FUSED_KERNELS } from '@procpt/model';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon.js';
 import { f32, i32, output, overrideKernel, sizeOf } from './kernel-util.js';
-
-/** Kernel names of the fused ops (registered for the native backend only). */
-export const FUSED_KERNELS = {
-  attention: 'ProcptFusedAttention',
-  attentionGrad: 'ProcptFusedAttentionGrad',
-  layerNorm: 'ProcptLayerNorm',
-  layerNormGrad: 'ProcptLayerNormGrad',
-  biasGelu: 'ProcptBiasGelu',
-  biasGeluGrad: 'ProcptBiasGeluGrad',
-  maskedCrossEntropy: 'ProcptMaskedCrossEntropy',
-} as const;
 
 function need<T>(v: T | null, what: string): T {
   if (v === null)

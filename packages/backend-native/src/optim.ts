@@ -25,10 +25,25 @@ function ownedValues(backend: MathBackendCPU, t: tf.Tensor): Float32Array | null
 }
 
 /**
+ * Like {@link ownedValues}, but when the variable shares its storage (e.g. two variables made from one tensor, or a
+ * value `assign`ed from a tensor still alive elsewhere) it first gets a private copy, so the native in-place pass
+ * always runs on procpt-native and results never depend on who else holds the data.
+ */
+function ownedVariableValues(backend: MathBackendCPU, v: tf.Variable): Float32Array | null {
+  const own = ownedValues(backend, v);
+  if (own || v.dtype !== 'float32') return own;
+  const copy = tf.tensor(Float32Array.from(v.dataSync()), v.shape, 'float32');
+  v.assign(copy);
+  copy.dispose(); // the variable holds the only reference now
+  return ownedValues(backend, v);
+}
+
+/**
  * One AdamW update of `param` with gradient `grad` and moment variables `m`, `v` (same shape, float32),
  * following `torch.optim.AdamW`: `p ← p·(1 − lr·λ)`, `m ← β₁m + (1−β₁)g`, `v ← β₂v + (1−β₂)g²`,
  * `p ← p − lr/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + ε)`. On `procpt-native` it runs as one multithreaded native pass that
- * updates the three variables' storage in place (no new tensors); elsewhere it uses tfjs ops and `assign`.
+ * updates the three variables' storage in place (no new tensors; a variable sharing its storage gets a private copy
+ * first); elsewhere it uses tfjs ops and `assign`.
  */
 export function adamwUpdate(
   param: tf.Variable,
@@ -56,9 +71,9 @@ export function adamwUpdate(
   const addon = loadAddon().addon;
   if (addon && tf.getBackend() === NATIVE_BACKEND) {
     const backend = tf.backend() as MathBackendCPU;
-    const p = ownedValues(backend, param);
-    const mv = ownedValues(backend, m);
-    const vv = ownedValues(backend, v);
+    const p = ownedVariableValues(backend, param);
+    const mv = ownedVariableValues(backend, m);
+    const vv = ownedVariableValues(backend, v);
     const gData = backend.data.get(grad.dataId) as { values?: unknown } | undefined;
     const g = grad.dtype === 'float32' && gData?.values instanceof Float32Array ? gData.values : null;
     if (p && mv && vv && g && g.length === p.length) {

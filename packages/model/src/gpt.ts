@@ -2,6 +2,15 @@ import { ProcptError } from '@procpt/core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { type GptConfig, validateConfig } from './config.js';
+import {
+  biasGelu,
+  FUSED_KERNELS,
+  fusedAttention,
+  hasFusedKernel,
+  layerNorm,
+  maskedCrossEntropy,
+  maskedCrossEntropyStats,
+} from './fused-ops.js';
 import { chunkRowsFor, fusedHeadLossSum, headEvalSums } from './head.js';
 import { initialValues } from './init.js';
 import { parameterSpecs } from './names.js';
@@ -35,8 +44,6 @@ interface Block {
   mlpB: tf.Variable;
 }
 
-const GELU_C = Math.sqrt(2 / Math.PI);
-
 const maskCache = new Map<number, Float32Array>();
 /** Additive causal mask [T, T]: 0 on and below the diagonal, -1e9 above (exp underflows to 0). */
 function causalMask(t: number): Float32Array {
@@ -50,11 +57,18 @@ function causalMask(t: number): Float32Array {
   return m;
 }
 
+/** `x·W + b` as one fused matmul-with-bias (a single kernel on backends that fuse it). */
+function linear(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
+  return tf.fused.matMul({ a: x, b: w as tf.Tensor2D, bias: b }) as tf.Tensor2D;
+}
+
 /**
  * GPT-2 (HF `GPT2LMHeadModel` semantics) on tfjs-core ops only: pre-LN blocks, learned absolute
  * positions, gelu_new, 4d MLP, causal softmax attention, tied or untied head. Every matmul is 2-D
  * ([B·T, d] × [d, out]) except the two per-head attention products, so backends with a fast 2-D
- * GEMM path (wasm/XNNPACK) use it. Runs on whatever backend is active; never selects one.
+ * GEMM path (wasm/XNNPACK) use it. LayerNorm, bias+GELU, attention and the loss go through the
+ * fused ops of `fused-ops.ts`, which run one kernel each where the backend registers it (procpt-native)
+ * and plain tfjs ops elsewhere. Runs on whatever backend is active; never selects one.
  */
 export class Gpt {
   /** The architecture. */
@@ -157,31 +171,39 @@ export class Gpt {
     const drop = (x: tf.Tensor): tf.Tensor =>
       rate > 0 ? tf.dropout(x, rate, undefined, seed * 1009 + site++) : x;
     const hd = d / nHead;
+    const eps = this.config.layerNormEpsilon;
+    // One fused kernel for QKᵀ, mask, softmax and ·V where the backend has it; it has no attention dropout.
+    const fusedAtt = !(rate > 0) && hasFusedKernel(FUSED_KERNELS.attention);
     return tf.tidy(() => {
       const ids = tf.reshape(tokens, [b * t]);
       const tok = tf.reshape(tf.gather(this.param('transformer.wte.weight'), ids), [b, t, d]);
       const pos = tf.slice(this.param('transformer.wpe.weight'), [0, 0], [t, d]);
       let x = drop(tf.reshape(tf.add(tok, pos), [b * t, d])) as tf.Tensor2D;
       // additive causal mask: -1e9 above the diagonal (exp underflows to exactly 0)
-      const mask = tf.tensor2d(causalMask(t), [t, t]);
+      const mask = fusedAtt ? null : tf.tensor2d(causalMask(t), [t, t]);
       const scale = 1 / Math.sqrt(hd);
       const heads = (m: tf.Tensor) => tf.transpose(tf.reshape(m, [b, t, nHead, hd]), [0, 2, 1, 3]);
-      for (const blk of this.blocks) {
-        const h = this.layerNorm(x, blk.ln1w, blk.ln1b);
-        const qkv = tf.add(tf.matMul(h, blk.attnW), blk.attnB);
+      const attention = (qkv: tf.Tensor2D): tf.Tensor2D => {
+        if (!mask) return tf.reshape(fusedAttention(tf.reshape(qkv, [b, t, 3 * d]), nHead), [b * t, d]);
         const [q, k, v] = tf.split(qkv, 3, 1) as [tf.Tensor, tf.Tensor, tf.Tensor];
         const scores = tf.add(tf.mul(tf.matMul(heads(q), heads(k), false, true), scale), mask);
         const att = drop(tf.softmax(scores));
-        const y = tf.reshape(tf.transpose(tf.matMul(att, heads(v)), [0, 2, 1, 3]), [b * t, d]);
-        x = tf.add(x, drop(tf.add(tf.matMul(y as tf.Tensor2D, blk.projW), blk.projB)));
-        const f = this.gelu(tf.add(tf.matMul(this.layerNorm(x, blk.ln2w, blk.ln2b), blk.fcW), blk.fcB));
-        x = tf.add(x, drop(tf.add(tf.matMul(f as tf.Tensor2D, blk.mlpW), blk.mlpB)));
+        return tf.reshape(tf.transpose(tf.matMul(att, heads(v)), [0, 2, 1, 3]), [b * t, d]);
+      };
+      for (const blk of this.blocks) {
+        const h = layerNorm(x, blk.ln1w as tf.Tensor1D, blk.ln1b as tf.Tensor1D, eps);
+        const y = attention(linear(h, blk.attnW, blk.attnB));
+        x = tf.add(x, drop(linear(y, blk.projW, blk.projB)));
+        const h2 = layerNorm(x, blk.ln2w as tf.Tensor1D, blk.ln2b as tf.Tensor1D, eps);
+        const f = biasGelu(tf.matMul(h2, blk.fcW) as tf.Tensor2D, blk.fcB as tf.Tensor1D);
+        x = tf.add(x, drop(linear(f, blk.mlpW, blk.mlpB)));
       }
-      return this.layerNorm(
+      return layerNorm(
         x,
-        this.param('transformer.ln_f.weight'),
-        this.param('transformer.ln_f.bias'),
-      ) as tf.Tensor2D;
+        this.param('transformer.ln_f.weight') as tf.Tensor1D,
+        this.param('transformer.ln_f.bias') as tf.Tensor1D,
+        eps,
+      );
     });
   }
 
@@ -204,8 +226,17 @@ export class Gpt {
     return tf.tidy(() => {
       const { inputs, targets, weights } = this.shift(tokens, lossMask);
       const h = this.hidden(inputs, options);
-      const rows = options.chunkRows ?? chunkRowsFor(this.config.vocabSize);
-      const sum = fusedHeadLossSum(h, this.param(this.headName) as tf.Tensor2D, targets, weights, rows);
+      const head = this.param(this.headName) as tf.Tensor2D;
+      // The fused CE kernel never materialises [N, V]; elsewhere the chunked head keeps memory bounded.
+      const sum = hasFusedKernel(FUSED_KERNELS.maskedCrossEntropy)
+        ? maskedCrossEntropy(h, head, targets, weights)
+        : fusedHeadLossSum(
+            h,
+            head,
+            targets,
+            weights,
+            options.chunkRows ?? chunkRowsFor(this.config.vocabSize),
+          );
       return tf.div(sum, tf.maximum(tf.sum(weights), 1)) as tf.Scalar;
     });
   }
@@ -218,13 +249,12 @@ export class Gpt {
     const sums = tf.tidy(() => {
       const { inputs, targets, weights } = this.shift(tokens, lossMask);
       const h = this.hidden(inputs);
-      const [l, c, k] = headEvalSums(
-        h,
-        this.param(this.headName) as tf.Tensor2D,
-        targets,
-        weights,
-        chunkRowsFor(this.config.vocabSize),
-      );
+      const head = this.param(this.headName) as tf.Tensor2D;
+      if (hasFusedKernel(FUSED_KERNELS.maskedCrossEntropy)) {
+        const { lossSum, correct } = maskedCrossEntropyStats(h, head, targets, weights);
+        return tf.stack([lossSum, tf.sum(weights), correct]);
+      }
+      const [l, c, k] = headEvalSums(h, head, targets, weights, chunkRowsFor(this.config.vocabSize));
       return tf.stack([l, c, k]);
     });
     const [lossSum, count, correct] = Array.from(await sums.data());
@@ -289,20 +319,6 @@ export class Gpt {
       'float32',
     ) as tf.Tensor1D;
     return { inputs, targets, weights };
-  }
-
-  private layerNorm(x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor): tf.Tensor2D {
-    const mean = tf.mean(x, -1, true);
-    const xc = tf.sub(x, mean);
-    const variance = tf.mean(tf.mul(xc, xc), -1, true);
-    return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(variance, this.config.layerNormEpsilon))), gain), bias);
-  }
-
-  /** gelu_new: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))); x³ as x·x·x (Pow is slow on wasm). */
-  private gelu(x: tf.Tensor): tf.Tensor {
-    const cube = tf.mul(tf.mul(x, x), x);
-    const inner = tf.mul(tf.add(x, tf.mul(cube, 0.044715)), GELU_C);
-    return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
   }
 
   private assertAlive(): void {

@@ -29,3 +29,12 @@ export type { RawTensor, SafetensorsDtype } from './safetensors.js';
 export { assemble, trainableNames, transfer } from './transfer.js';
 export type { AssemblySpec, TransferPart, TransferSpec } from './transfer.js';
 export { installCpuKernels, installWasmKernels } from './kernels.js';
+export {
+  FUSED_KERNELS,
+  biasGelu,
+  fusedAttention,
+  hasFusedKernel,
+  layerNorm,
+  maskedCrossEntropy,
+  maskedCrossEntropyStats,
+} from './fused-ops.js';

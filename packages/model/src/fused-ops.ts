@@ -1,9 +1,23 @@
 import { ProcptError } from '@procpt/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { FUSED_KERNELS } from './kernels-fused.js';
 
-/** True when the active backend registers fused kernel `name` (i.e. it is `procpt-native`). */
-function hasKernel(name: string): boolean {
+/**
+ * Names of procpt's fused transformer kernels. Backends may register implementations under these names
+ * (`@procpt/backend-native` does, for `procpt-native`); the op functions below run them when the active backend
+ * has them and otherwise compute the same maths with standard tfjs ops.
+ */
+export const FUSED_KERNELS = {
+  attention: 'ProcptFusedAttention',
+  attentionGrad: 'ProcptFusedAttentionGrad',
+  layerNorm: 'ProcptLayerNorm',
+  layerNormGrad: 'ProcptLayerNormGrad',
+  biasGelu: 'ProcptBiasGelu',
+  biasGeluGrad: 'ProcptBiasGeluGrad',
+  maskedCrossEntropy: 'ProcptMaskedCrossEntropy',
+} as const;
+
+/** True when the active backend registers fused kernel `name` (one of {@link FUSED_KERNELS}' values). */
+export function hasFusedKernel(name: string): boolean {
   return tf.getKernel(name, tf.getBackend()) !== undefined;
 }
 
@@ -45,7 +59,7 @@ function causalMask(t: number): tf.Tensor2D {
 /**
  * Causal multi-head self-attention straight from the fused `c_attn` output: `qkv` is [B, T, 3d] (q | k | v along
  * the last axis, head h in columns h·d/H … (h+1)·d/H of each), the result is the heads' outputs merged back to
- * [B, T, d] (before `c_proj`). On `procpt-native` one kernel does QKᵀ·scale, the causal mask, softmax and ·V
+ * [B, T, d] (before `c_proj`). On a backend with the fused kernel (`procpt-native`) one kernel does QKᵀ·scale, the causal mask, softmax and ·V
  * (and one its backward); on any other backend the same maths runs as standard tfjs ops.
  */
 export function fusedAttention(qkv: tf.Tensor3D, nHead: number): tf.Tensor3D {
@@ -55,7 +69,7 @@ export function fusedAttention(qkv: tf.Tensor3D, nHead: number): tf.Tensor3D {
       `fusedAttention: qkv must be [B, T, 3·d] with d divisible by nHead=${nHead}, got [${qkv.shape}]`,
     );
   }
-  if (!hasKernel(FUSED_KERNELS.attention)) return attentionComposite(qkv, nHead);
+  if (!hasFusedKernel(FUSED_KERNELS.attention)) return attentionComposite(qkv, nHead);
   if (!tapeOn()) {
     const [y, probs] = run(FUSED_KERNELS.attention, { qkv }, { nHead });
     probs!.dispose();
@@ -103,7 +117,7 @@ export function layerNorm<T extends tf.Tensor>(
       `layerNorm: gamma/beta must be [${dim}] for x [${x.shape}], got [${gamma.shape}] / [${beta.shape}]`,
     );
   }
-  if (!hasKernel(FUSED_KERNELS.layerNorm)) {
+  if (!hasFusedKernel(FUSED_KERNELS.layerNorm)) {
     return tf.tidy(() => {
       const { mean, variance } = tf.moments(x, -1, true);
       return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon))), gamma), beta) as T;
@@ -134,7 +148,7 @@ export function biasGelu<T extends tf.Tensor>(x: T, bias: tf.Tensor1D): T {
       `biasGelu: bias must be [${x.shape[x.rank - 1]}] for x [${x.shape}], got [${bias.shape}]`,
     );
   }
-  if (!hasKernel(FUSED_KERNELS.biasGelu)) {
+  if (!hasFusedKernel(FUSED_KERNELS.biasGelu)) {
     return tf.tidy(() => {
       const u = tf.add(x, bias);
       const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(u, tf.mul(0.044715, tf.mul(tf.mul(u, u), u))));
@@ -186,7 +200,7 @@ export function maskedCrossEntropy(
   weights: tf.Tensor1D,
 ): tf.Scalar {
   checkCE(h, w, targets, weights);
-  if (!hasKernel(FUSED_KERNELS.maskedCrossEntropy)) {
+  if (!hasFusedKernel(FUSED_KERNELS.maskedCrossEntropy)) {
     return tf.tidy(() => {
       const logits = tf.matMul(h, w, false, true);
       const targetLogit = tf.sum(tf.mul(h, tf.gather(w, targets)), 1);
@@ -229,7 +243,7 @@ export function maskedCrossEntropyStats(
   weights: tf.Tensor1D,
 ): { lossSum: tf.Scalar; correct: tf.Scalar } {
   checkCE(h, w, targets, weights);
-  if (!hasKernel(FUSED_KERNELS.maskedCrossEntropy)) {
+  if (!hasFusedKernel(FUSED_KERNELS.maskedCrossEntropy)) {
     return tf.tidy(() => {
       const logits = tf.matMul(h, w, false, true);
       const targetLogit = tf.sum(tf.mul(h, tf.gather(w, targets)), 1);
