@@ -1,3 +1,4 @@
+import { corporaCommands } from './commands/corpora.js';
 import { evalCommands } from './commands/eval.js';
 import { modelCommands } from './commands/model.js';
 import { procgenCommands } from './commands/procgen.js';
@@ -17,4 +18,5 @@ export const commandModules: CommandModule[] = [
   trainerCommands,
   studyCommands,
   tokenizeCommands,
+  corporaCommands,
 ];

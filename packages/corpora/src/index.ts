@@ -28,3 +28,5 @@ export type { CorpusDomain, EmbeddedDocument, EmbeddedCorpusInfo } from './embed
 export { ParallelEncoder } from './parallel.js';
 export { prepareCorpus, isValidationDocument } from './prepare.js';
 export type { PrepareOptions, PrepareResult } from './prepare.js';
+export { tokenizeCorpus, defaultSeparator } from './tokenize-corpus.js';
+export type { TokenizeCorpusOptions, TokenizeCorpusResult } from './tokenize-corpus.js';

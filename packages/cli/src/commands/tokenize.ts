@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { ProcptError, Progress, formatCount } from '@procpt/core';
+import { type CorpusFormat, detectFormat, tokenizeCorpus } from '@procpt/corpora';
 import {
   CharTokenizer,
   Gpt2Tokenizer,
@@ -59,6 +60,7 @@ interface TokenizeFlags {
   separator?: string;
   endOfText: string;
   progress: boolean;
+  onError: string;
 }
 
 function pickTokenizer(flags: TokenizeFlags): Tokenizer {
@@ -90,12 +92,83 @@ function pickSeparator(flags: TokenizeFlags, tokenizer: Tokenizer): SeparatorPol
   return raw;
 }
 
+/** C4 / CodeParrot / DM-Math inputs, read by @procpt/corpora with the paper's joining rules. */
+const CORPUS_FORMATS = ['c4', 'codeparrot', 'dm-math'] as const;
+
+async function runCorpusTokenize(flags: TokenizeFlags, format: CorpusFormat, ctx: CliContext): Promise<void> {
+  if (flags.onError !== 'stop' && flags.onError !== 'skip') {
+    throw new ProcptError('usage', `--on-error must be stop or skip, got ${JSON.stringify(flags.onError)}`);
+  }
+  const tokenizer = pickTokenizer(flags);
+  let tokens = 0;
+  const progress = new Progress({
+    unit: 'bytes',
+    label: 'tokenize',
+    silent: !flags.progress,
+    stream: ctx.stderr,
+  });
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  const started = performance.now();
+  try {
+    const separator = flags.separator === undefined ? undefined : pickSeparator(flags, tokenizer);
+    const r = await tokenizeCorpus({
+      input: flags.in,
+      out: flags.out,
+      tokenizer,
+      format,
+      onError: flags.onError,
+      signal: controller.signal,
+      ...(separator === undefined ? {} : { separator }),
+      onBytes: (bytes) => progress.tick(bytes, `${formatCount(tokens)} tokens`),
+      onTokens: (t) => {
+        tokens = t;
+      },
+    });
+    progress.stop();
+    const seconds = (performance.now() - started) / 1000;
+    if (r.stats.skipped > 0) {
+      ctx.warn(
+        `skipped ${r.stats.skipped} bad record(s); first: ${r.stats.issues
+          .map((i) => `${i.file}${i.line ? `:${i.line}` : ''} ${i.message}`)
+          .slice(0, 3)
+          .join('; ')}`,
+      );
+    }
+    const summary = {
+      out: r.path,
+      tokenizer: tokenizer.toJSON(),
+      format: r.format,
+      separator: r.separator,
+      files: r.files,
+      documents: r.documents,
+      characters: r.characters,
+      bytes: r.bytes,
+      tokens: r.tokens,
+      skipped: r.stats.skipped,
+      seconds: Number(seconds.toFixed(3)),
+      tokensPerSecond: Math.round(r.tokens / Math.max(seconds, 1e-9)),
+    };
+    ctx.result(
+      summary,
+      () =>
+        `wrote ${r.path}: ${r.tokens.toLocaleString('en-US')} ${tokenizer.name} tokens from ${r.documents} ${r.format} document(s) in ${r.files} file(s), joining ${r.separator}, ${seconds.toFixed(1)}s (${formatCount(summary.tokensPerSecond)} tokens/s)`,
+    );
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+}
+
 async function runTokenize(flags: TokenizeFlags, ctx: CliContext): Promise<void> {
+  if (flags.format === 'auto') flags.format = await detectFormat(flags.in);
+  if ((CORPUS_FORMATS as readonly string[]).includes(flags.format))
+    return runCorpusTokenize(flags, flags.format as CorpusFormat, ctx);
   const format = tokenizeInputFormats[flags.format];
   if (!format) {
     throw new ProcptError(
       'usage',
-      `--format must be one of ${Object.keys(tokenizeInputFormats).join(', ')}, got ${JSON.stringify(flags.format)}`,
+      `--format must be one of ${[...Object.keys(tokenizeInputFormats), 'auto', ...CORPUS_FORMATS].join(', ')}, got ${JSON.stringify(flags.format)}`,
     );
   }
   const tokenizer = pickTokenizer(flags);
@@ -161,7 +234,16 @@ function register(program: Command, ctx: CliContext): void {
     .requiredOption('--tokenizer <name>', 'gpt2 (GPT-2 BPE) or char (DM-Math characters)')
     .requiredOption('--in <path>', 'input file or directory (read recursively, sorted, hidden files skipped)')
     .requiredOption('--out <file>', 'shard to write (.bin); written atomically')
-    .option('--format <name>', `input format: ${Object.keys(tokenizeInputFormats).join(', ')}`, 'text')
+    .option(
+      '--format <name>',
+      `input format: auto (from name/content), ${[...CORPUS_FORMATS, ...Object.keys(tokenizeInputFormats)].join(', ')}`,
+      'auto',
+    )
+    .option(
+      '--on-error <policy>',
+      'c4/codeparrot/dm-math: a malformed record stops (stop) or is skipped and counted (skip)',
+      'stop',
+    )
     .option(
       '--separator <policy>',
       'between documents: eot (end-of-text id) or none; default eot when the tokenizer has one',

@@ -1,0 +1,177 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { ProcptError } from '@procpt/core';
+import {
+  type SeparatorPolicy,
+  ShardWriter,
+  type TextDocument,
+  type Tokenizer,
+  tokenizeToShard,
+} from '@procpt/tokenizer';
+import { type CorpusFormat, detectFormat, readCorpus } from './readers/corpus.js';
+import { type FileFilter, listCorpusFiles } from './readers/glob.js';
+import { type OnError, type ReadStats, emptyReadStats, handleIssue } from './readers/records.js';
+
+/** Options of {@link tokenizeCorpus}. */
+export interface TokenizeCorpusOptions extends FileFilter {
+  /** Files, directories or globs. */
+  input: string | readonly string[];
+  /** Shard to write (`.bin`), atomically. */
+  out: string;
+  tokenizer: Tokenizer;
+  /** Input format (default `auto`: {@link detectFormat}). */
+  format?: CorpusFormat | 'auto';
+  /**
+   * Joining rule (default: the paper's for the format — c4 `none`, codeparrot `eot`, text `eot`
+   * when the tokenizer has an end-of-text token; dm-math always writes `BOS q SEP a`).
+   */
+  separator?: SeparatorPolicy;
+  onError?: OnError;
+  /** Called with raw input bytes as they are read. */
+  onBytes?: (bytes: number) => void;
+  /** Called with the tokens written so far. */
+  onTokens?: (tokens: number) => void;
+  /** Aborts: the partial shard is discarded. */
+  signal?: AbortSignal;
+}
+
+/** What {@link tokenizeCorpus} wrote. */
+export interface TokenizeCorpusResult {
+  path: string;
+  format: CorpusFormat;
+  separator: SeparatorPolicy | 'bos-sep';
+  files: number;
+  /** Input bytes on disk (compressed for .gz). */
+  bytes: number;
+  documents: number;
+  characters: number;
+  tokens: number;
+  /** Records skipped under `onError: 'skip'`, with the first few issues. */
+  stats: ReadStats;
+}
+
+/** The paper's joining rule for a format. */
+export function defaultSeparator(format: CorpusFormat, tokenizer: Tokenizer): SeparatorPolicy {
+  if (format === 'c4') return 'none';
+  return tokenizer.special.eos === undefined ? 'none' : 'eot';
+}
+
+/**
+ * Tokenizes a corpus in any supported format into one llm.c token shard with the paper's joining
+ * rules (C4 concatenated, CodeParrot `<|endoftext|>`-joined, DM-Math `BOS question SEP answer` for
+ * every pair of every file, text files joined by the end-of-text token when there is one).
+ * Streaming: memory does not grow with the input.
+ */
+export async function tokenizeCorpus(options: TokenizeCorpusOptions): Promise<TokenizeCorpusResult> {
+  const inputs = typeof options.input === 'string' ? [options.input] : options.input;
+  if (inputs.length === 0) throw new ProcptError('usage', 'no input given');
+  const format =
+    !options.format || options.format === 'auto' ? await detectFormat(inputs[0] as string) : options.format;
+  const stats = emptyReadStats();
+  const filter: FileFilter = {
+    ...(options.include ? { include: options.include } : {}),
+    exclude: [...(options.exclude ?? [])],
+    ...(format === 'dm-math' ? { include: options.include ?? ['*.txt'] } : {}),
+  };
+  const files = await listCorpusFiles(inputs, filter);
+  let bytes = 0;
+  for (const f of files) bytes += (await stat(f)).size;
+  if (format === 'dm-math') return dmMathShard(options, files, bytes, stats);
+  const separator = options.separator ?? defaultSeparator(format, options.tokenizer);
+  const documents = (async function* (): AsyncGenerator<TextDocument> {
+    for await (const d of readCorpus(inputs, {
+      ...filter,
+      format,
+      onError: options.onError ?? 'stop',
+      stats,
+      ...(options.onBytes ? { onBytes: options.onBytes } : {}),
+    })) {
+      yield d.text;
+    }
+  })();
+  const result = await tokenizeToShard({
+    tokenizer: options.tokenizer,
+    documents,
+    out: options.out,
+    separator,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onTokens ? { onProgress: (p: { tokens: number }) => options.onTokens?.(p.tokens) } : {}),
+  });
+  return {
+    path: result.path,
+    format,
+    separator,
+    files: files.length,
+    bytes,
+    documents: result.documents,
+    characters: result.characters,
+    tokens: result.tokens,
+    stats,
+  };
+}
+
+async function dmMathShard(
+  options: TokenizeCorpusOptions,
+  files: string[],
+  bytes: number,
+  stats: ReadStats,
+): Promise<TokenizeCorpusResult> {
+  const { tokenizer } = options;
+  const { bos, sep } = tokenizer.special;
+  if (bos === undefined || sep === undefined) {
+    throw new ProcptError('usage', `DM-Math needs a tokenizer with BOS and SEP; ${tokenizer.name} has none`, {
+      hint: 'use --tokenizer char',
+    });
+  }
+  const writer = await ShardWriter.open(options.out, { vocabSize: tokenizer.vocabSize });
+  let documents = 0;
+  let characters = 0;
+  try {
+    for (const file of files) {
+      const stream = createReadStream(file);
+      stream.on('data', (c) => options.onBytes?.(c.length));
+      let question: string | undefined;
+      let line = 0;
+      for await (const text of createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })) {
+        line++;
+        if (options.signal?.aborted)
+          throw new ProcptError(
+            'interrupted',
+            `tokenizing into ${options.out} was interrupted; nothing was written`,
+          );
+        if (question === undefined) {
+          question = text;
+          continue;
+        }
+        await writer.write([bos, ...tokenizer.encode(question), sep, ...tokenizer.encode(text)]);
+        characters += question.length + text.length;
+        documents++;
+        question = undefined;
+        options.onTokens?.(writer.tokens);
+      }
+      if (question !== undefined) {
+        handleIssue(
+          { file, line, message: 'question without an answer line (odd number of lines: truncated?)' },
+          options.onError ?? 'stop',
+          stats,
+        );
+      }
+    }
+    const r = await writer.close();
+    return {
+      path: r.path,
+      format: 'dm-math',
+      separator: 'bos-sep',
+      files: files.length,
+      bytes,
+      documents,
+      characters,
+      tokens: r.tokens,
+      stats,
+    };
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+}
