@@ -118,9 +118,11 @@ export function layerNorm<T extends tf.Tensor>(
     );
   }
   if (!hasFusedKernel(FUSED_KERNELS.layerNorm)) {
+    // (not tf.moments: its float32→float32 Cast breaks backprop when this runs in a tidy under variableGrads)
     return tf.tidy(() => {
-      const { mean, variance } = tf.moments(x, -1, true);
-      return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon))), gamma), beta) as T;
+      const xc = tf.sub(x, tf.mean(x, -1, true));
+      const variance = tf.mean(tf.mul(xc, xc), -1, true);
+      return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(variance, epsilon))), gamma), beta) as T;
     });
   }
   if (!tapeOn()) {
@@ -151,8 +153,9 @@ export function biasGelu<T extends tf.Tensor>(x: T, bias: tf.Tensor1D): T {
   if (!hasFusedKernel(FUSED_KERNELS.biasGelu)) {
     return tf.tidy(() => {
       const u = tf.add(x, bias);
-      const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(u, tf.mul(0.044715, tf.mul(tf.mul(u, u), u))));
-      return tf.mul(tf.mul(0.5, u), tf.add(1, tf.tanh(inner))) as T;
+      // x³ as x·x·x (Pow is slow on wasm)
+      const inner = tf.mul(tf.add(u, tf.mul(tf.mul(tf.mul(u, u), u), 0.044715)), Math.sqrt(2 / Math.PI));
+      return tf.mul(tf.mul(u, 0.5), tf.add(tf.tanh(inner), 1)) as T;
     });
   }
   if (!tapeOn()) return run(FUSED_KERNELS.biasGelu, { x, bias })[0] as T;

@@ -47,6 +47,21 @@ describe('config', () => {
 });
 
 describe('Gpt', () => {
+  it('differentiates when the loss runs inside an outer tidy (as a trainer does)', () => {
+    const model = Gpt.create(tiny, { seed: 2 });
+    const x = tokens(2, 6);
+    const mask = tf.onesLike(x);
+    const norms = tf.tidy(() => {
+      const { grads } = tf.variableGrads(() => model.loss(x, mask), [...model.params.values()]);
+      return Object.values(grads).map((g) => tf.norm(g).dataSync()[0]!);
+    });
+    expect(norms.length).toBe(model.params.size);
+    expect(norms.every((n) => Number.isFinite(n))).toBe(true);
+    expect(norms.some((n) => n > 0)).toBe(true);
+    tf.dispose([x, mask]);
+    model.dispose();
+  });
+
   it('is deterministic per seed and uses the HF init', async () => {
     const a = Gpt.create(tiny, { seed: 3 });
     const b = Gpt.create(tiny, { seed: 3 });

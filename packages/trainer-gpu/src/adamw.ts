@@ -24,13 +24,42 @@ export const ADAMW_DEFAULTS: AdamWOptions = {
   noDecay: [],
 };
 
+/** Hyperparameters of one fused update (the shape of `@procpt/backend-native`'s `adamwUpdate`). */
+interface FusedAdamWStep {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  step: number;
+}
+
+/** An in-place AdamW update of one parameter (same maths as {@link AdamW.applyGradients}). */
+export type FusedAdamWUpdate = (
+  param: tf.Variable,
+  grad: tf.Tensor,
+  m: tf.Variable,
+  v: tf.Variable,
+  hp: FusedAdamWStep,
+) => void;
+
+let fused: { backend: string; update: FusedAdamWUpdate } | null = null;
+
+/**
+ * Makes {@link AdamW} use `update` (one native in-place pass per parameter) whenever `backend` is the active tfjs
+ * backend. Called by `selectBackend` when it activates procpt-native; internal to the package.
+ */
+export function useFusedAdamW(backend: string, update: FusedAdamWUpdate): void {
+  fused = { backend, update };
+}
+
 /** Prefixes of the moment tensors in {@link AdamW.stateTensors} (PyTorch's state names). */
 const M = 'optimizer.exp_avg.';
 const V = 'optimizer.exp_avg_sq.';
 
 /**
  * AdamW with decoupled weight decay on `tf.Variable`s, following `torch.optim.AdamW` operation for
- * operation. Moments are keyed by parameter NAME (never by position), created up front for every
+ * operation (on procpt-native as one fused in-place native pass per parameter). Moments are keyed by parameter NAME (never by position), created up front for every
  * trained parameter, and updated in place, so the state survives any reordering and round-trips
  * through a checkpoint exactly.
  */
@@ -81,6 +110,10 @@ export class AdamW {
   applyGradients(grads: Readonly<Record<string, tf.Tensor>>, lr: number, gradScale?: tf.Scalar): void {
     this.t += 1;
     const { beta1, beta2, eps, weightDecay } = this.options;
+    if (fused && tf.getBackend() === fused.backend) {
+      this.applyFused(fused.update, grads, lr, gradScale);
+      return;
+    }
     const stepSize = lr / (1 - beta1 ** this.t);
     const bc2Sqrt = Math.sqrt(1 - beta2 ** this.t);
     tf.tidy(() => {
@@ -106,6 +139,30 @@ export class AdamW {
         p.assign(tf.add(decayedP, tf.mul(tf.div(m, denom), negStep)));
       }
     });
+  }
+
+  private applyFused(
+    update: FusedAdamWUpdate,
+    grads: Readonly<Record<string, tf.Tensor>>,
+    lr: number,
+    gradScale: tf.Scalar | undefined,
+  ): void {
+    const { beta1, beta2, eps, weightDecay } = this.options;
+    for (const name of this.names) {
+      const raw = grads[name];
+      if (!raw) throw new ProcptError('runtime', `AdamW: missing gradient for ${name}`);
+      const g = gradScale ? tf.mul(raw, gradScale) : raw;
+      const wd = this.decayed.has(name) ? weightDecay : 0;
+      update(this.params.get(name)!, g, this.m.get(name)!, this.v.get(name)!, {
+        lr,
+        beta1,
+        beta2,
+        eps,
+        weightDecay: wd,
+        step: this.t,
+      });
+      if (g !== raw) g.dispose();
+    }
   }
 
   /** The moments as named tensors (`optimizer.exp_avg.<name>`, `optimizer.exp_avg_sq.<name>`); not copies. */

@@ -2,16 +2,26 @@ import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { ProcptError } from '@procpt/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { useFusedAdamW } from './adamw.js';
 import { installCpuKernelsIfAvailable, installWasmKernelsIfAvailable } from './model-hooks.js';
 
 /** The compute backends procpt can train on, fastest first. */
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'procpt-native' | 'wasm' | 'cpu';
 
 /** `auto` tries {@link BACKEND_ORDER} and keeps the first that loads. */
 export type BackendPreference = 'auto' | BackendName;
 
-/** Order tried by `auto`. (`webgpu` via Dawn will slot in after `tensorflow` once it is wired up.) */
-export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+/**
+ * Order tried by `auto`: libtensorflow when installed, then procpt's own native SIMD/multithreaded backend
+ * (built from C++ at install; skipped with a one-line notice when its build failed), then wasm, then cpu.
+ */
+export const BACKEND_ORDER: readonly BackendName[] = [
+  'tensorflow-gpu',
+  'tensorflow',
+  'procpt-native',
+  'wasm',
+  'cpu',
+];
 
 /** What is really running after {@link selectBackend}. */
 export interface BackendReport {
@@ -26,7 +36,7 @@ export interface BackendReport {
   /** npm package that provides it, and its version. */
   package: string;
   version: string;
-  /** wasm only: effective thread count and whether the SIMD binary runs. */
+  /** wasm and procpt-native: effective thread count; wasm: whether the SIMD binary runs. */
   threads?: number;
   simd?: boolean;
   /** Human notes: fallbacks taken, silent CPU fallback, kernels patched. */
@@ -55,7 +65,10 @@ interface BackendSpec {
 
 /** Options of {@link selectBackend}. */
 export interface SelectOptions {
-  /** wasm threads (default: number of cores). Node runs the non-threaded build, so 1 is what you get. */
+  /**
+   * Threads of wasm (default: number of cores; Node runs the non-threaded build, so 1 is what you get) and of
+   * procpt-native (default: all cores, or `PROCPT_NATIVE_THREADS`).
+   */
   threads?: number;
 }
 
@@ -64,7 +77,28 @@ const TFJS_NODE_NEEDS =
 const TFJS_NODE_GPU_NEEDS =
   'pnpm add @tensorflow/tfjs-node-gpu@4.22.0 on Linux x86-64 with an NVIDIA driver > 450, CUDA 11.2 and cuDNN 8.1 libraries on LD_LIBRARY_PATH — its install script downloads libtensorflow-gpu 2.9.1 from storage.googleapis.com';
 
+const NATIVE_NEEDS =
+  'nothing: bundled with @procpt/trainer-gpu and compiled at install by node-gyp (needs g++ and Python 3; rebuild with `pnpm --filter @procpt/backend-native build:native`). PROCPT_NATIVE=0 disables it';
+
 const require_ = createRequire(import.meta.url);
+
+type NativeModule = typeof import('@procpt/backend-native');
+
+/** Loads @procpt/backend-native and registers its backend; throws with the addon's reason when unavailable. */
+async function loadNative(options: SelectOptions): Promise<NativeModule> {
+  const native = (await import('@procpt/backend-native')) as NativeModule;
+  const status = native.registerNativeBackend();
+  if (!status.available) throw new NativeUnavailable(status.reason ?? 'unknown reason');
+  if (options.threads !== undefined) native.setNativeThreads(Math.max(1, options.threads));
+  return native;
+}
+
+/** The native addon could not load (build failed, disabled, wrong platform); carries its reason. */
+class NativeUnavailable extends Error {
+  constructor(readonly reason: string) {
+    super(`procpt-native unavailable (${reason})`);
+  }
+}
 
 /** Imports a package by a runtime name, so bundlers and tsc never resolve the optional ones. */
 async function importOptional(pkg: string): Promise<Record<string, unknown>> {
@@ -87,6 +121,14 @@ const SPECS: Record<BackendName, BackendSpec> = {
     needs: TFJS_NODE_NEEDS,
     load: async () => {
       await importOptional('@tensorflow/tfjs-node');
+    },
+  },
+  'procpt-native': {
+    pkg: '@procpt/backend-native',
+    tfName: 'procpt-native',
+    needs: NATIVE_NEEDS,
+    load: async (options) => {
+      await loadNative(options);
     },
   },
   wasm: {
@@ -154,6 +196,8 @@ async function activate(name: BackendName, options: SelectOptions): Promise<void
   }
 }
 
+let nativeNoticeShown = false;
+
 /** True when tfjs-node(-gpu) reports TensorFlow placed ops on a GPU; undefined when it cannot tell. */
 function tensorflowUsesGpu(): boolean | undefined {
   const backend = tf.backend() as unknown as { isUsingGpuDevice?: unknown };
@@ -194,14 +238,24 @@ async function describe(
     if (!report.simd) notes.push('wasm runs without SIMD (about 1.5x slower)');
     notes.push(...(await installWasmKernelsIfAvailable()));
   }
+  if (name === 'procpt-native') {
+    const native = (await import('@procpt/backend-native')) as NativeModule;
+    const info = native.nativeBackendInfo();
+    if (info.threads !== undefined) report.threads = info.threads;
+    notes.push(
+      `procpt-native: ${info.threads ?? '?'} threads, ${info.avx2 ? 'AVX2/FMA' : 'portable (no AVX2)'} kernels, fused attention/LayerNorm/GELU/CE/AdamW`,
+    );
+    useFusedAdamW(native.NATIVE_BACKEND, native.adamwUpdate);
+  }
   if (name === 'cpu') notes.push(...(await installCpuKernelsIfAvailable()));
   return report;
 }
 
 /**
- * Loads and activates a tfjs backend. `auto` tries `tensorflow-gpu`, `tensorflow`, `wasm`, `cpu` in
- * that order, each by dynamic import only when tried, and keeps the first that loads; the skipped
- * ones are listed in `notes`. An explicitly requested backend that cannot load is a `backend`
+ * Loads and activates a tfjs backend. `auto` tries `tensorflow-gpu`, `tensorflow`, `procpt-native`, `wasm`,
+ * `cpu` in that order, each by dynamic import only when tried, and keeps the first that loads; the skipped
+ * ones are listed in `notes`, and a procpt-native that cannot load prints one line on stderr
+ * (`procpt-native unavailable (<reason>); using wasm`). An explicitly requested backend that cannot load is a `backend`
  * {@link ProcptError} saying what to install. The report says what really runs — including
  * tfjs-node-gpu silently computing on the CPU.
  */
@@ -219,6 +273,7 @@ export async function selectBackend(
     return describe(preference, preference, []);
   }
   const notes: string[] = [];
+  let nativeReason: string | undefined;
   for (const name of BACKEND_ORDER) {
     if (!isInstalled(SPECS[name].pkg)) {
       notes.push(`${name}: skipped, ${SPECS[name].pkg} not installed`);
@@ -226,8 +281,16 @@ export async function selectBackend(
     }
     try {
       await activate(name, options);
+      if (nativeReason !== undefined) {
+        // the one line a user without a working C++ build sees (once per process)
+        if (!nativeNoticeShown)
+          process.stderr.write(`procpt-native unavailable (${nativeReason}); using ${name}\n`);
+        nativeNoticeShown = true;
+      }
       return describe(name, 'auto', notes);
     } catch (error) {
+      const cause = error instanceof ProcptError ? error.cause : error;
+      if (cause instanceof NativeUnavailable) nativeReason = cause.reason;
       notes.push(`${name}: ${error instanceof ProcptError ? error.message : firstLine(error)}`);
     }
   }

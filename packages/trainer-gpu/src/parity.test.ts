@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Gpt, type GptConfig } from '@procpt/model';
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdamW } from './adamw.js';
-import { selectBackend } from './backends.js';
+import { listBackends, selectBackend } from './backends.js';
 import { computeGradients } from './step.js';
 
 interface Case {
@@ -29,13 +29,21 @@ const fixture = JSON.parse(
   ),
 ) as Fixture;
 
-beforeAll(async () => {
-  await selectBackend('cpu');
-});
+const native = await listBackends().then((rows) => rows.find((r) => r.name === 'procpt-native'));
+const backends = [
+  ['cpu', ''],
+  ['procpt-native', native?.status === 'available' ? '' : `skipped: ${native?.reason ?? 'not listed'}`],
+] as const;
 
-describe('AdamW on GPT-2 vs the PyTorch fixture', () => {
+describe.each(backends)('AdamW on GPT-2 vs the PyTorch fixture on %s %s', (backend, skip) => {
+  beforeAll(async () => {
+    if (!skip) await selectBackend(backend);
+  });
+  afterAll(async () => {
+    await selectBackend('cpu');
+  });
   for (const c of fixture.cases) {
-    it(`${c.name}: 3 AdamW steps match torch`, async () => {
+    it.skipIf(skip !== '')(`${c.name}: 3 AdamW steps match torch`, async () => {
       const weights = new Map(Object.entries(c.weights).map(([n, w]) => [n, Float32Array.from(w.data)]));
       const model = Gpt.fromWeights({ ...c.config, dropout: 0 }, weights);
       const names = [...model.params.keys()];
