@@ -4,13 +4,8 @@ import { ProcptError, assertConfig, writeJsonAtomic } from '@procpt/core';
 import { CharTokenizer, Gpt2Tokenizer, ShardWriter, type Tokenizer } from '@procpt/tokenizer';
 import { DM_MATH_SPLITS, dmMathModules } from './dm-math/modules.js';
 import { writeDmMath } from './dm-math/write.js';
-import {
-  type CorpusDomain,
-  type EmbeddedDocument,
-  defaultCorporaFor,
-  embeddedDocuments,
-  listEmbeddedCorpora,
-} from './embedded.js';
+import { type CorpusDomain, defaultCorporaFor, embeddedDocuments, listEmbeddedCorpora } from './embedded.js';
+import { type TextPiece, packPieces } from './pack.js';
 import { ParallelEncoder } from './parallel.js';
 import { DmMathSource } from './readers/dm-math-source.js';
 
@@ -35,7 +30,7 @@ export interface PrepareOptions {
   seed?: number;
   /** Worker threads for tokenizing (default: one per core). */
   threads?: number;
-  /** Called with bytes (language/code) or problems (math) done, and the total when known. */
+  /** Called with characters (language/code) or problems (math) done, and the total when known. */
   onProgress?: (done: number, total: number | undefined) => void;
 }
 
@@ -91,40 +86,22 @@ export async function prepareCorpus(options: PrepareOptions): Promise<PrepareRes
   const train = await ShardWriter.open(join(options.out, 'train.bin'), { vocabSize: tokenizer.vocabSize });
   const val = await ShardWriter.open(join(options.out, 'val.bin'), { vocabSize: tokenizer.vocabSize });
   const counts = { train: 0, val: 0 };
-  let done = 0;
   try {
-    const inFlight: { docs: EmbeddedDocument[]; ids: Promise<Uint32Array[]> }[] = [];
-    const flush = async () => {
-      const job = inFlight.shift();
-      if (!job) return;
-      const ids = await job.ids;
-      for (let i = 0; i < job.docs.length; i++) {
-        const doc = job.docs[i] as EmbeddedDocument;
-        const isVal = isValidationDocument(doc.id, valFraction);
-        const writer = isVal ? val : train;
-        await writer.write(ids[i] as Uint32Array);
-        if (eot !== undefined) await writer.write([eot]);
-        counts[isVal ? 'val' : 'train']++;
-        done += Buffer.byteLength(doc.text);
-      }
-      options.onProgress?.(done, undefined);
-    };
-    let batch: EmbeddedDocument[] = [];
-    let chars = 0;
-    for (const c of chosen) {
-      for await (const doc of embeddedDocuments(c.name)) {
-        batch.push(doc);
-        chars += doc.text.length;
-        if (chars >= 1 << 18) {
-          inFlight.push({ docs: batch, ids: encoder.encode(batch.map((d) => d.text)) });
-          batch = [];
-          chars = 0;
-          if (inFlight.length >= 2 * encoder.threads) await flush();
+    const pieces = (async function* (): AsyncGenerator<TextPiece> {
+      for (const c of chosen) {
+        for await (const doc of embeddedDocuments(c.name)) {
+          const isVal = isValidationDocument(doc.id, valFraction);
+          counts[isVal ? 'val' : 'train']++;
+          yield { text: doc.text, last: true, writer: isVal ? 1 : 0 };
         }
       }
-    }
-    if (batch.length > 0) inFlight.push({ docs: batch, ids: encoder.encode(batch.map((d) => d.text)) });
-    while (inFlight.length > 0) await flush();
+    })();
+    await packPieces(pieces, {
+      encoder,
+      writers: [train, val],
+      ...(eot === undefined ? {} : { separator: eot }),
+      onProgress: (p) => options.onProgress?.(p.characters, undefined),
+    });
     if (counts.val === 0 || counts.train === 0) {
       throw new ProcptError(
         'data',

@@ -2,13 +2,9 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { ProcptError } from '@procpt/core';
-import {
-  type SeparatorPolicy,
-  ShardWriter,
-  type TextDocument,
-  type Tokenizer,
-  tokenizeToShard,
-} from '@procpt/tokenizer';
+import { type SeparatorPolicy, ShardWriter, type Tokenizer } from '@procpt/tokenizer';
+import { type TextPiece, packPieces } from './pack.js';
+import { ParallelEncoder } from './parallel.js';
 import { type CorpusFormat, detectFormat, readCorpus } from './readers/corpus.js';
 import { type FileFilter, listCorpusFiles } from './readers/glob.js';
 import { type OnError, type ReadStats, emptyReadStats, handleIssue } from './readers/records.js';
@@ -34,6 +30,8 @@ export interface TokenizeCorpusOptions extends FileFilter {
   onTokens?: (tokens: number) => void;
   /** Aborts: the partial shard is discarded. */
   signal?: AbortSignal;
+  /** Tokenizer threads (default: one per core; 1 = this thread only). */
+  threads?: number;
 }
 
 /** What {@link tokenizeCorpus} wrote. */
@@ -47,6 +45,8 @@ export interface TokenizeCorpusResult {
   documents: number;
   characters: number;
   tokens: number;
+  /** Threads that tokenized. */
+  threads: number;
   /** Records skipped under `onError: 'skip'`, with the first few issues. */
   stats: ReadStats;
 }
@@ -78,8 +78,15 @@ export async function tokenizeCorpus(options: TokenizeCorpusOptions): Promise<To
   let bytes = 0;
   for (const f of files) bytes += (await stat(f)).size;
   if (format === 'dm-math') return dmMathShard(options, files, bytes, stats);
-  const separator = options.separator ?? defaultSeparator(format, options.tokenizer);
-  const documents = (async function* (): AsyncGenerator<TextDocument> {
+  const separatorPolicy = options.separator ?? defaultSeparator(format, options.tokenizer);
+  const sep = separatorPolicy === 'eot' ? options.tokenizer.special.eos : undefined;
+  if (separatorPolicy === 'eot' && sep === undefined) {
+    throw new ProcptError(
+      'usage',
+      `separator eot needs an end-of-text token; the ${options.tokenizer.name} tokenizer has none`,
+    );
+  }
+  const pieces = (async function* (): AsyncGenerator<TextPiece> {
     for await (const d of readCorpus(inputs, {
       ...filter,
       format,
@@ -87,28 +94,47 @@ export async function tokenizeCorpus(options: TokenizeCorpusOptions): Promise<To
       stats,
       ...(options.onBytes ? { onBytes: options.onBytes } : {}),
     })) {
-      yield d.text;
+      if (typeof d.text === 'string') yield { text: d.text, last: true };
+      else {
+        // a plain-text file arrives in whitespace-cut chunks: its document ends after the last one
+        let previous: string | undefined;
+        for await (const chunk of d.text) {
+          if (previous !== undefined) yield { text: previous, last: false };
+          previous = chunk;
+        }
+        yield { text: previous ?? '', last: true };
+      }
     }
   })();
-  const result = await tokenizeToShard({
-    tokenizer: options.tokenizer,
-    documents,
-    out: options.out,
-    separator,
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.onTokens ? { onProgress: (p: { tokens: number }) => options.onTokens?.(p.tokens) } : {}),
-  });
-  return {
-    path: result.path,
-    format,
-    separator,
-    files: files.length,
-    bytes,
-    documents: result.documents,
-    characters: result.characters,
-    tokens: result.tokens,
-    stats,
-  };
+  const encoder = ParallelEncoder.create(options.tokenizer, options.threads);
+  const writer = await ShardWriter.open(options.out, { vocabSize: options.tokenizer.vocabSize });
+  try {
+    const done = await packPieces(pieces, {
+      encoder,
+      writers: [writer],
+      ...(sep === undefined ? {} : { separator: sep }),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onTokens ? { onProgress: (p: { tokens: number }) => options.onTokens?.(p.tokens) } : {}),
+    });
+    const r = await writer.close();
+    return {
+      path: r.path,
+      format,
+      separator: separatorPolicy,
+      files: files.length,
+      bytes,
+      documents: done.documents,
+      characters: done.characters,
+      tokens: r.tokens,
+      threads: encoder.threads,
+      stats,
+    };
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  } finally {
+    await encoder.close();
+  }
 }
 
 async function dmMathShard(
@@ -168,6 +194,7 @@ async function dmMathShard(
       documents,
       characters,
       tokens: r.tokens,
+      threads: 1,
       stats,
     };
   } catch (error) {

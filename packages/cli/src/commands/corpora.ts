@@ -105,7 +105,7 @@ async function runPrepare(flags: PrepareFlags, ctx: CliContext): Promise<void> {
   }
   const domain = flags.domain as CorpusDomain;
   const progress = new Progress({
-    unit: domain === 'math' ? 'problems' : 'bytes',
+    unit: domain === 'math' ? 'problems' : 'chars',
     label: `prepare ${domain}`,
     silent: !flags.progress,
     stream: ctx.stderr,

@@ -108,14 +108,12 @@ export async function* readJsonlRecords(path: string, options: JsonlOptions): As
   });
   let source: AsyncIterable<Buffer> = raw as AsyncIterable<Buffer>;
   if (gzip) {
-    const gunzip = createGunzip();
+    const gunzip = createGunzip({ chunkSize: 1 << 16 });
     raw.on('error', (error) => gunzip.destroy(error));
     source = raw.pipe(gunzip);
   }
-  const decoder = new TextDecoder('utf-8');
 
   let line = 0;
-  let pending = '';
   const parse = (text: string): JsonlRecord | undefined => {
     line++;
     if (line <= afterLine) return undefined;
@@ -140,18 +138,22 @@ export async function* readJsonlRecords(path: string, options: JsonlOptions): As
     }
     return { text: got, line };
   };
+  // split on newline bytes natively and decode whole lines: faster than streaming text decoding
+  let partial: Buffer[] = [];
   try {
     for await (const chunk of source) {
-      pending += decoder.decode(chunk, { stream: true });
-      let nl = pending.indexOf('\n');
       let start = 0;
+      let nl = chunk.indexOf(10);
       while (nl >= 0) {
-        const record = parse(pending.slice(start, nl));
+        const piece = chunk.subarray(start, nl);
+        const lineBuf = partial.length === 0 ? piece : Buffer.concat([...partial, piece]);
+        partial = [];
+        const record = parse(lineBuf.toString('utf8'));
         if (record) yield record;
         start = nl + 1;
-        nl = pending.indexOf('\n', start);
+        nl = chunk.indexOf(10, start);
       }
-      pending = pending.slice(start);
+      if (start < chunk.length) partial.push(chunk.subarray(start));
     }
   } catch (error) {
     if (error instanceof ProcptError) throw error;
@@ -162,9 +164,8 @@ export async function* readJsonlRecords(path: string, options: JsonlOptions): As
     raw.destroy();
     if (source !== raw) (source as ReturnType<typeof createGunzip>).destroy();
   }
-  pending += decoder.decode();
-  if (pending !== '') {
-    const record = parse(pending);
+  if (partial.length > 0) {
+    const record = parse(Buffer.concat(partial).toString('utf8'));
     if (record) yield record;
   }
 }
