@@ -7,6 +7,8 @@ import { listBackends, selectBackend } from './backends.js';
 // hold whether a machine lacks them (the usual case) or has them installed.
 const installed = await listBackends({ probe: false });
 const gpuMissing = installed.find((r) => r.name === 'tensorflow-gpu')?.status === 'missing';
+const nativeRow = (await listBackends()).find((r) => r.name === 'procpt-native');
+const nativeOk = nativeRow?.status === 'available';
 
 describe('selectBackend', () => {
   it.runIf(gpuMissing)('explains what to install when tensorflow-gpu is requested but missing', async () => {
@@ -25,20 +27,32 @@ describe('selectBackend', () => {
   });
 
   it.runIf(gpuMissing && installed.find((r) => r.name === 'tensorflow')?.status === 'missing')(
-    'auto falls through the missing packages to wasm and reports what runs',
+    `auto falls through the missing packages to ${nativeOk ? 'procpt-native' : `wasm (procpt-native: ${nativeRow?.reason})`} and reports what runs`,
     async () => {
       const report = await selectBackend('auto');
-      expect(report.name).toBe('wasm');
-      expect(tf.getBackend()).toBe('wasm');
+      const want = nativeOk ? 'procpt-native' : 'wasm';
+      expect(report.name).toBe(want);
+      expect(tf.getBackend()).toBe(want);
       expect(report.device).toBe('cpu');
       expect(report.threads).toBeGreaterThanOrEqual(1);
-      expect(typeof report.simd).toBe('boolean');
+      if (!nativeOk) expect(typeof report.simd).toBe('boolean');
       expect(report.notes.join('\n')).toMatch(
         /tensorflow-gpu: skipped, @tensorflow\/tfjs-node-gpu not installed/,
       );
       const y = tf.tidy(() => tf.sum(tf.matMul(tf.ones([3, 4]), tf.ones([4, 2]))));
       expect((await y.data())[0]).toBe(24);
       y.dispose();
+    },
+  );
+
+  it.runIf(nativeOk)(
+    'explicit procpt-native registers the fused kernels and reports its threads',
+    async () => {
+      const report = await selectBackend('procpt-native');
+      expect(report).toMatchObject({ name: 'procpt-native', tfBackend: 'procpt-native', device: 'cpu' });
+      expect(report.threads).toBeGreaterThanOrEqual(1);
+      expect(report.notes.join('\n')).toMatch(/procpt-native: \d+ threads/);
+      expect(tf.getKernel('ProcptFusedAttention', 'procpt-native')).toBeDefined();
     },
   );
 
@@ -51,10 +65,13 @@ describe('selectBackend', () => {
 describe('listBackends', () => {
   it('lists every backend with its status and needs', async () => {
     const rows = await listBackends();
-    expect(rows.map((r) => r.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+    expect(rows.map((r) => r.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'procpt-native', 'wasm', 'cpu']);
     for (const row of rows) expect(row.needs.length).toBeGreaterThan(10);
     expect(rows.find((r) => r.name === 'tensorflow-gpu')?.needs).toMatch(/CUDA 11\.2/);
     expect(rows.find((r) => r.name === 'wasm')).toMatchObject({ status: 'available' });
     expect(rows.find((r) => r.name === 'cpu')).toMatchObject({ status: 'available' });
+    const native = rows.find((r) => r.name === 'procpt-native')!;
+    // available, or broken with the addon's own reason (never a stack)
+    if (native.status !== 'available') expect(native.reason).toMatch(/^procpt-native unavailable \(.+\)$/);
   });
 });

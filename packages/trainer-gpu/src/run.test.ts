@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listBackends } from './backends.js';
 import { readMetrics } from './metrics.js';
 import { resolveRunConfig } from './presets.js';
 import { runTraining } from './run.js';
@@ -14,6 +15,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const packages = join(here, '..', '..');
 let dir: string;
 let child: string;
+const native = (await listBackends()).find((r) => r.name === 'procpt-native');
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'procpt-run-'));
@@ -43,6 +45,11 @@ beforeAll(async () => {
         name: 'tfjs-external',
         setup(b) {
           b.onResolve({ filter: /^@tensorflow\/[^/]+$/ }, (args) => ({ path: args.path, external: true }));
+          // the native backend finds its addon next to its own files: load its built dist, not a bundled copy
+          b.onResolve({ filter: /^@procpt\/backend-native$/ }, (args) => ({
+            path: args.path,
+            external: true,
+          }));
         },
       },
     ],
@@ -56,12 +63,12 @@ afterAll(async () => {
   await rm(child, { force: true });
 });
 
-function tinyConfig(outDir: string, steps: number) {
+function tinyConfig(outDir: string, steps: number, backend = 'cpu') {
   return {
     name: 'kill-test',
     seed: 11,
     steps,
-    backend: 'cpu',
+    backend,
     outDir,
     model: { size: '1_2_16', dropout: 0.1 },
     data: {
@@ -103,50 +110,15 @@ describe('runTraining', () => {
   });
 
   it('a run killed with SIGKILL mid-run and resumed ends with the same weights as an uninterrupted one', async () => {
-    const steps = 60;
-    const reference = await runTraining(resolveRunConfig(tinyConfig(join(dir, 'ref'), steps)), {
-      progress: false,
-    });
-
-    const killedOut = join(dir, 'killed');
-    const configPath = join(dir, 'kill.json');
-    await writeFile(configPath, JSON.stringify(tinyConfig(killedOut, steps)));
-    const proc = spawn(process.execPath, [child, configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    proc.stderr.on('data', (d) => (stderr += String(d)));
-    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-      proc.on('exit', (code, signal) => resolve({ code, signal })),
-    );
-    const metrics = join(killedOut, 'kill-test', 'metrics.jsonl');
-    let killedAt = -1;
-    while (killedAt < 0) {
-      await new Promise((r) => setTimeout(r, 15));
-      if (proc.exitCode !== null) throw new Error(`child exited early: ${stderr}`);
-      if (!existsSync(metrics)) continue;
-      const steps_ = (await readFile(metrics, 'utf8'))
-        .split('\n')
-        .filter((l) => l.includes('"kind":"train"')).length;
-      if (steps_ >= 7) {
-        proc.kill('SIGKILL');
-        killedAt = steps_;
-      }
-    }
-    expect(await exited).toMatchObject({ signal: 'SIGKILL' });
-    expect(existsSync(join(killedOut, 'kill-test', 'final'))).toBe(false);
-
-    const resumed = await runTraining(resolveRunConfig(tinyConfig(killedOut, steps)), {
-      resume: join(killedOut, 'kill-test'),
-      progress: false,
-    });
-    expect(resumed.result.state.step).toBe(steps);
-    const a = await readFile(join(reference.finalDir, 'model.safetensors'));
-    const b = await readFile(join(resumed.finalDir, 'model.safetensors'));
-    expect(b.equals(a)).toBe(true);
-    const records = await readMetrics(join(resumed.runDir, 'metrics.jsonl'));
-    expect(records.filter((r) => r.kind === 'train').map((r) => r.step)).toEqual(
-      Array.from({ length: steps }, (_, i) => i + 1),
-    );
+    await killAndResume('cpu');
   });
+
+  it.skipIf(native?.status !== 'available')(
+    `the same on procpt-native${native?.status === 'available' ? '' : ` (skipped: ${native?.reason})`}`,
+    async () => {
+      await killAndResume('procpt-native');
+    },
+  );
 
   it('loss decreases on a tiny procedural task (procgen sort)', async () => {
     const config = resolveRunConfig({
@@ -188,3 +160,52 @@ describe('runTraining', () => {
     );
   });
 });
+
+/** Reference run vs a run SIGKILLed after a few checkpoints and resumed: identical final safetensors. */
+async function killAndResume(backend: string): Promise<void> {
+  const steps = 60;
+  const sub = join(dir, backend);
+  const reference = await runTraining(resolveRunConfig(tinyConfig(join(sub, 'ref'), steps, backend)), {
+    progress: false,
+  });
+
+  await mkdir(sub, { recursive: true });
+  const killedOut = join(sub, 'killed');
+  const configPath = join(sub, 'kill.json');
+  await writeFile(configPath, JSON.stringify(tinyConfig(killedOut, steps, backend)));
+  const proc = spawn(process.execPath, [child, configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  proc.stderr.on('data', (d) => (stderr += String(d)));
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    proc.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const metrics = join(killedOut, 'kill-test', 'metrics.jsonl');
+  let killedAt = -1;
+  while (killedAt < 0) {
+    await new Promise((r) => setTimeout(r, 15));
+    if (proc.exitCode !== null) throw new Error(`child exited early: ${stderr}`);
+    if (!existsSync(metrics)) continue;
+    const steps_ = (await readFile(metrics, 'utf8'))
+      .split('\n')
+      .filter((l) => l.includes('"kind":"train"')).length;
+    if (steps_ >= 7) {
+      proc.kill('SIGKILL');
+      killedAt = steps_;
+    }
+  }
+  expect(await exited).toMatchObject({ signal: 'SIGKILL' });
+  expect(existsSync(join(killedOut, 'kill-test', 'final'))).toBe(false);
+
+  const resumed = await runTraining(resolveRunConfig(tinyConfig(killedOut, steps, backend)), {
+    resume: join(killedOut, 'kill-test'),
+    progress: false,
+  });
+  expect(resumed.result.state.step).toBe(steps);
+  const a = await readFile(join(reference.finalDir, 'model.safetensors'));
+  const b = await readFile(join(resumed.finalDir, 'model.safetensors'));
+  expect(b.equals(a)).toBe(true);
+  const records = await readMetrics(join(resumed.runDir, 'metrics.jsonl'));
+  expect(records.filter((r) => r.kind === 'train').map((r) => r.step)).toEqual(
+    Array.from({ length: steps }, (_, i) => i + 1),
+  );
+}

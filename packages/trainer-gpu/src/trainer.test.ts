@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Gpt, gptConfig } from '@procpt/model';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from './backends.js';
+import { listBackends, selectBackend } from './backends.js';
 import { latestCheckpoint, listCheckpoints, loadTrainCheckpoint } from './checkpoints.js';
 import { readMetrics } from './metrics.js';
 import { affineSource } from './test-data.js';
@@ -104,54 +104,7 @@ describe('Trainer', () => {
   });
 
   it('evaluates, early-stops by patience, checkpoints keep-last-K and resumes bit for bit', async () => {
-    const runDir = join(dir, 'resume');
-    const eval_ = { source: affineSource(V, 99), every: 2, batches: 2, patience: 0, metric: 'loss' as const };
-    // uninterrupted reference, with dropout so the RNG matters
-    const ref = tinyModel(3, 0.1);
-    const tr = new Trainer(options(ref, { steps: 8, eval: eval_ }));
-    await tr.run();
-    tr.dispose();
-
-    const first = tinyModel(3, 0.1);
-    const t1 = new Trainer(
-      options(first, {
-        steps: 8,
-        eval: eval_,
-        checkpoints: { dir: join(runDir, 'checkpoints'), every: 3, keep: 2 },
-        metricsPath: join(runDir, 'metrics.jsonl'),
-        signal: AbortSignal.abort(),
-      }),
-    );
-    await expect(t1.run()).rejects.toMatchObject({ code: 'interrupted' });
-    t1.dispose();
-    first.dispose();
-    const ckpt = await latestCheckpoint(join(runDir, 'checkpoints'));
-    expect(ckpt).toMatch(/step-00000001$/);
-
-    const loaded = await loadTrainCheckpoint(ckpt!);
-    const t2 = new Trainer(
-      options(loaded.model, {
-        steps: 8,
-        eval: eval_,
-        checkpoints: { dir: join(runDir, 'checkpoints'), every: 3, keep: 2 },
-        metricsPath: join(runDir, 'metrics.jsonl'),
-      }),
-      loaded,
-    );
-    tf.dispose(Object.values(loaded.moments));
-    const result = await t2.run();
-    expect(result.state.step).toBe(8);
-    expect(await weights(loaded.model)).toEqual(await weights(ref));
-    const kept = await listCheckpoints(join(runDir, 'checkpoints'));
-    expect(kept.map((c) => c.step)).toEqual([6, 8]);
-    const records = await readMetrics(join(runDir, 'metrics.jsonl'));
-    expect(records.filter((r) => r.kind === 'train').map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    const evals = records.filter((r) => r.kind === 'eval');
-    expect(evals.map((r) => r.step)).toEqual([2, 4, 6, 8]);
-    expect(evals[0]).toHaveProperty('perplexity');
-    t2.dispose();
-    loaded.model.dispose();
-    ref.dispose();
+    await resumesBitForBit('cpu');
   });
 
   it('stops early when the metric stops improving', async () => {
@@ -189,3 +142,71 @@ describe('Trainer', () => {
     poisoned.dispose();
   });
 });
+
+const native = (await listBackends()).find((r) => r.name === 'procpt-native');
+describe.skipIf(native?.status !== 'available')(
+  `Trainer on procpt-native${native?.status === 'available' ? '' : ` (skipped: ${native?.reason})`}`,
+  () => {
+    beforeAll(async () => {
+      await selectBackend('procpt-native');
+    });
+    afterAll(async () => {
+      await selectBackend('cpu');
+    });
+    it('checkpoints and resumes bit for bit (fused kernels, in-place AdamW)', async () => {
+      await resumesBitForBit('native');
+    });
+  },
+);
+
+/** Uninterrupted run vs interrupted + resumed from its checkpoint: same weights, metrics and evals. */
+async function resumesBitForBit(tag: string): Promise<void> {
+  const runDir = join(dir, `resume-${tag}`);
+  const eval_ = { source: affineSource(V, 99), every: 2, batches: 2, patience: 0, metric: 'loss' as const };
+  // uninterrupted reference, with dropout so the RNG matters
+  const ref = tinyModel(3, 0.1);
+  const tr = new Trainer(options(ref, { steps: 8, eval: eval_ }));
+  await tr.run();
+  tr.dispose();
+
+  const first = tinyModel(3, 0.1);
+  const t1 = new Trainer(
+    options(first, {
+      steps: 8,
+      eval: eval_,
+      checkpoints: { dir: join(runDir, 'checkpoints'), every: 3, keep: 2 },
+      metricsPath: join(runDir, 'metrics.jsonl'),
+      signal: AbortSignal.abort(),
+    }),
+  );
+  await expect(t1.run()).rejects.toMatchObject({ code: 'interrupted' });
+  t1.dispose();
+  first.dispose();
+  const ckpt = await latestCheckpoint(join(runDir, 'checkpoints'));
+  expect(ckpt).toMatch(/step-00000001$/);
+
+  const loaded = await loadTrainCheckpoint(ckpt!);
+  const t2 = new Trainer(
+    options(loaded.model, {
+      steps: 8,
+      eval: eval_,
+      checkpoints: { dir: join(runDir, 'checkpoints'), every: 3, keep: 2 },
+      metricsPath: join(runDir, 'metrics.jsonl'),
+    }),
+    loaded,
+  );
+  tf.dispose(Object.values(loaded.moments));
+  const result = await t2.run();
+  expect(result.state.step).toBe(8);
+  expect(await weights(loaded.model)).toEqual(await weights(ref));
+  const kept = await listCheckpoints(join(runDir, 'checkpoints'));
+  expect(kept.map((c) => c.step)).toEqual([6, 8]);
+  const records = await readMetrics(join(runDir, 'metrics.jsonl'));
+  expect(records.filter((r) => r.kind === 'train').map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  const evals = records.filter((r) => r.kind === 'eval');
+  expect(evals.map((r) => r.step)).toEqual([2, 4, 6, 8]);
+  expect(evals[0]).toHaveProperty('perplexity');
+  t2.dispose();
+  loaded.model.dispose();
+  ref.dispose();
+}
