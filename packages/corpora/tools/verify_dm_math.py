@@ -2,11 +2,13 @@
 """Independent check of a generated DeepMind-Math tree with sympy (a second implementation in another
 language, sharing no code with the TypeScript generator or its vitest checker).
 
-Usage: /usr/bin/python3 packages/corpora/tools/verify_dm_math.py DIR [--max-per-file N]
+Usage: /usr/bin/python3 packages/corpora/tools/verify_dm_math.py DIR [--max-per-file N] [--strict]
 where DIR contains mathematics_dataset-v1.0/ (write one with `procpt corpora dm-math --out DIR`).
 Re-derives every answer from the question text alone and checks the layout: five split folders,
 alternating question/answer lines, printable ASCII, questions <= 160 and answers <= 30 characters.
-Exit status 1 and one line per mismatch when anything is wrong.
+Exit status 1 and one line per mismatch when anything is wrong. Factorisations whose value is right
+but whose printing differs from sympy's (factor order, `(x)` for a bare symbol) are listed and only
+fail the run under --strict.
 """
 import math
 import os
@@ -444,6 +446,7 @@ def check(mod, q, a):
 def main():
     root = os.path.join(sys.argv[1], "mathematics_dataset-v1.0")
     cap = int(sys.argv[sys.argv.index("--max-per-file") + 1]) if "--max-per-file" in sys.argv else 10**9
+    strict = int("--strict" in sys.argv)
     bad = checked = fmt = 0
     per_module = {}
     for split in ("train-easy", "train-medium", "train-hard", "interpolate", "extrapolate"):
@@ -474,6 +477,7 @@ def main():
                 per_module[mod] = per_module.get(mod, 0) + 1
                 if ok == "format":
                     fmt += 1
+                    bad += strict
                     print(f"{where}: {q} -> {a} (right value; sympy prints {want})")
                 elif not ok:
                     bad += 1
