@@ -73,4 +73,29 @@ describe('procpt corpora', () => {
     const gpt2 = new Gpt2Tokenizer();
     expect(Array.from(await readShard(out))).toEqual([...gpt2.encode('One.'), ...gpt2.encode(' Two.')]);
   });
+
+  it('procpt tokenize applies --include/--exclude globs to text inputs', async () => {
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(root, 'src', 'pkg'), { recursive: true });
+    await writeFile(join(root, 'src', 'pkg', 'a.py'), 'x = 1\n');
+    await writeFile(join(root, 'src', 'notes.md'), 'notes');
+    const out = join(root, 'py.bin');
+    const res = await runProcpt([
+      '--json',
+      'tokenize',
+      '--tokenizer',
+      'gpt2',
+      '--in',
+      join(root, 'src'),
+      '--out',
+      out,
+      '--include',
+      '*.py',
+      '--no-progress',
+    ]);
+    expect(res.err).toBe('');
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.out)).toMatchObject({ format: 'text', files: 1, documents: 1 });
+    expect(Array.from(await readShard(out))).toEqual([...new Gpt2Tokenizer().encode('x = 1\n'), 50256]);
+  });
 });

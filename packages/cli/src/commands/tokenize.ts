@@ -61,6 +61,8 @@ interface TokenizeFlags {
   endOfText: string;
   progress: boolean;
   onError: string;
+  include?: string[];
+  exclude?: string[];
 }
 
 function pickTokenizer(flags: TokenizeFlags): Tokenizer {
@@ -115,6 +117,8 @@ async function runCorpusTokenize(flags: TokenizeFlags, format: CorpusFormat, ctx
     const separator = flags.separator === undefined ? undefined : pickSeparator(flags, tokenizer);
     const r = await tokenizeCorpus({
       input: flags.in,
+      ...(flags.include ? { include: flags.include } : {}),
+      ...(flags.exclude ? { exclude: flags.exclude } : {}),
       out: flags.out,
       tokenizer,
       format,
@@ -162,7 +166,11 @@ async function runCorpusTokenize(flags: TokenizeFlags, format: CorpusFormat, ctx
 
 async function runTokenize(flags: TokenizeFlags, ctx: CliContext): Promise<void> {
   if (flags.format === 'auto') flags.format = await detectFormat(flags.in);
-  if ((CORPUS_FORMATS as readonly string[]).includes(flags.format))
+  // include/exclude globs are applied by the @procpt/corpora readers, for every format
+  if (
+    (CORPUS_FORMATS as readonly string[]).includes(flags.format) ||
+    (flags.format === 'text' && (flags.include || flags.exclude))
+  )
     return runCorpusTokenize(flags, flags.format as CorpusFormat, ctx);
   const format = tokenizeInputFormats[flags.format];
   if (!format) {
@@ -239,6 +247,11 @@ function register(program: Command, ctx: CliContext): void {
       `input format: auto (from name/content), ${[...CORPUS_FORMATS, ...Object.keys(tokenizeInputFormats)].join(', ')}`,
       'auto',
     )
+    .option(
+      '--include <glob...>',
+      'only files matching these globs (relative to --in; *.py matches at any depth)',
+    )
+    .option('--exclude <glob...>', 'skip files matching these globs')
     .option(
       '--on-error <policy>',
       'c4/codeparrot/dm-math: a malformed record stops (stop) or is skipped and counted (skip)',
