@@ -87,10 +87,21 @@ function factorText(lead: bigint, roots: readonly Rational[], x: string): string
     if (entry) entry.n++;
     else counts.set(r.toString(), { root: r, n: 1 });
   }
+  // sympy's order: the bare variable first, then by leading coefficient, then by constant term
   const factors = [...counts.values()]
-    .sort((a, b) => b.root.cmp(a.root))
+    .sort((a, b) =>
+      a.root.isZero()
+        ? -1
+        : b.root.isZero()
+          ? 1
+          : a.root.den !== b.root.den
+            ? a.root.den < b.root.den
+              ? -1
+              : 1
+            : b.root.cmp(a.root),
+    )
     .map(({ root, n }) => {
-      const text = `(${linearFactor(root).toString(x)})`;
+      const text = root.isZero() ? x : `(${linearFactor(root).toString(x)})`;
       return n === 1 ? text : `${text}**${n}`;
     });
   const prefix = lead === 1n ? '' : lead === -1n ? '-' : `${lead}*`;
