@@ -75,7 +75,7 @@ function extrapolate(
 }
 
 /**
- * Every module this generator writes, in the original's file names: 38 train/interpolate modules
+ * Every module this generator writes, in the original's file names: 36 train/interpolate modules
  * and the 15 extrapolation modules. (The original's `_composed` variants and a few rarer tasks,
  * e.g. `polynomials__simplify_power`, are not generated.)
  */
