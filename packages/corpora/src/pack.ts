@@ -1,5 +1,5 @@
 import { ProcptError } from '@procpt/core';
-import type { ShardWriter } from '@procpt/tokenizer';
+import { type ShardWriter, findSafeCut } from '@procpt/tokenizer';
 import type { ParallelEncoder } from './parallel.js';
 
 /** A piece of a document: its text, and whether the document ends with it. */
@@ -9,6 +9,21 @@ export interface TextPiece {
   last: boolean;
   /** Where the document goes (e.g. a train or validation shard); default the first writer. */
   writer?: number;
+}
+
+/** Longest piece sent to a worker in one go: huge documents are cut where tokenization allows. */
+const MAX_PIECE_CHARS = 1 << 20;
+
+/** Splits a very long piece at whitespace boundaries that do not change its GPT-2 tokens. */
+function* bounded(piece: TextPiece): Generator<TextPiece> {
+  let text = piece.text;
+  while (text.length > MAX_PIECE_CHARS) {
+    const cut = findSafeCut(text, MAX_PIECE_CHARS);
+    if (cut <= 0) break; // no safe boundary at all: encode it whole
+    yield { ...piece, text: text.slice(0, cut), last: false };
+    text = text.slice(cut);
+  }
+  yield { ...piece, text };
 }
 
 /** Options of {@link packPieces}. */
@@ -60,16 +75,18 @@ export async function packPieces(
   };
   let batch: TextPiece[] = [];
   let chars = 0;
-  for await (const piece of pieces) {
-    if (signal?.aborted)
-      throw new ProcptError('interrupted', 'tokenizing was interrupted; nothing was written');
-    batch.push(piece);
-    chars += piece.text.length;
-    if (chars >= batchChars) {
-      inFlight.push({ pieces: batch, ids: encoder.encode(batch.map((p) => p.text)) });
-      batch = [];
-      chars = 0;
-      if (inFlight.length >= 2 * encoder.threads) await flush();
+  for await (const whole of pieces) {
+    for (const piece of bounded(whole)) {
+      if (signal?.aborted)
+        throw new ProcptError('interrupted', 'tokenizing was interrupted; nothing was written');
+      batch.push(piece);
+      chars += piece.text.length;
+      if (chars >= batchChars) {
+        inFlight.push({ pieces: batch, ids: encoder.encode(batch.map((p) => p.text)) });
+        batch = [];
+        chars = 0;
+        if (inFlight.length >= 2 * encoder.threads) await flush();
+      }
     }
   }
   if (batch.length > 0) inFlight.push({ pieces: batch, ids: encoder.encode(batch.map((p) => p.text)) });

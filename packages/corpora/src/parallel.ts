@@ -46,7 +46,12 @@ export class ParallelEncoder {
     if (threads <= 1 || !existsSync(script)) return new ParallelEncoder(tokenizer, []);
     const workers = Array.from(
       { length: threads },
-      () => new Worker(script, { workerData: { tokenizer: tokenizer.toJSON() } }),
+      // a modest old-space cap makes each worker collect garbage early: memory stays flat with input size
+      () =>
+        new Worker(script, {
+          workerData: { tokenizer: tokenizer.toJSON() },
+          resourceLimits: { maxOldGenerationSizeMb: 128 },
+        }),
     );
     return new ParallelEncoder(tokenizer, workers);
   }
