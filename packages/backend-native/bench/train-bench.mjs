@@ -1,5 +1,5 @@
-// Training-step benchmark: @procpt/model's Gpt (plain tfjs ops) on procpt-native / wasm / cpu, the same model
-// through the fused ops of this package, and the PyTorch CPU peer (bench/torch_gpt.py, best of 1 and 2 threads),
+// Training-step benchmark: @procpt/model's Gpt on procpt-native / wasm / cpu (it uses the fused ops itself where the
+// backend has the kernels), the same loss spelled out through the fused ops (fusedLoss below), and the PyTorch CPU peer (bench/torch_gpt.py, best of 1 and 2 threads),
 // interleaved and repeated (median) because the machine's cores are shared. Also GEMM GFLOP/s vs torch/numpy.
 // Env: BENCH_SHAPES=small,haystack[,gpt2]  BENCH_REPEATS=3  BENCH_THREADS=1,2  BENCH_PLAIN=0 (skip plain Gpt)  BENCH_SLOW=1 (also time wasm/cpu)  PROFILE=1 (top kernels)
 import { spawnSync } from 'node:child_process';
