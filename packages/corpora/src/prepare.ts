@@ -24,6 +24,8 @@ export interface PrepareOptions {
   valFraction?: number;
   /** Embedded corpora to use (default: {@link defaultCorporaFor} the domain). */
   corpora?: readonly string[];
+  /** Language/code: stop after this many documents (all by default); small budgets (tests, tiny presets). */
+  maxDocuments?: number;
   /** Math: problems per module file (default 2000). */
   perModule?: number;
   /** Math: generator seed (default 0). */
@@ -90,6 +92,7 @@ export async function prepareCorpus(options: PrepareOptions): Promise<PrepareRes
     const pieces = (async function* (): AsyncGenerator<TextPiece> {
       for (const c of chosen) {
         for await (const doc of embeddedDocuments(c.name)) {
+          if (counts.train + counts.val >= (options.maxDocuments ?? Number.POSITIVE_INFINITY)) return;
           const isVal = isValidationDocument(doc.id, valFraction);
           counts[isVal ? 'val' : 'train']++;
           yield { text: doc.text, last: true, writer: isVal ? 1 : 0 };

@@ -23,6 +23,7 @@ import {
   runStatus,
 } from './run-state.js';
 import { recordInvocation, writePlanFiles } from './manifest.js';
+import { ensureSemanticData, finishSemantic } from './semantic-plan.js';
 
 /** Options of {@link runStudy} and {@link executeRun}. */
 export interface ExecuteOptions {
@@ -155,6 +156,7 @@ export async function executeRun(
   await claimRunDir(run);
   const backend = await selectBackend((options.backend ?? 'auto') as BackendPreference);
   if (status !== 'trained') {
+    if (run.semantic) await ensureSemanticData(run);
     let config: RunConfigInput = run.config;
     if (run.assemble) {
       const initDir = join(run.dir, 'init');
@@ -179,6 +181,7 @@ export async function executeRun(
   };
   await writeJsonAtomic(join(run.dir, STUDY_RUN_FILE), record);
   if (run.stage === 'pretrain') await finishWarmup(run, backend.name, Math.round(wallMs));
+  else if (run.semantic) await finishSemantic(run);
   else await finishFinetune(run);
   return 'executed';
 }

@@ -3,6 +3,8 @@ import { ProcptError } from '@procpt/core';
 import { diagnosticProtocol, diagnosticTask } from '@procpt/eval';
 import type { RunConfigInput } from '@procpt/trainer-gpu';
 import { type ProceduralSource, proceduralData, sourceLabel } from './procedural.js';
+import { planSemantic } from './semantic-plan.js';
+import type { SemanticDomain } from './paper-values.js';
 import type { StudyPreset } from './presets.js';
 
 /** The study's experiments, in the order `all` runs them. */
@@ -40,6 +42,14 @@ export interface PlannedRun {
   warmup?: { label: string; source: ProceduralSource };
   /** Runs whose initial weights are assembled by part (attention from one warm-up, MLP from another). */
   assemble?: { attn: string; ffn: string };
+  /** Semantic runs: the corpus domain and the directory its token shards are prepared in. */
+  semantic?: {
+    domain: SemanticDomain;
+    dataDir: string;
+    vocabSize: number;
+    mathPerModule: number;
+    maxDocuments?: number;
+  };
   /** Fine-tuning runs: the result labels and the final diagnostic evaluation. */
   result?: ResultLabels;
   evaluate?: { task: string; seed: number; testSize: number };
@@ -73,14 +83,14 @@ export function parseExperiments(spec: string): ExperimentName[] {
   return [...new Set(names)] as ExperimentName[];
 }
 
-class PlanBuilder {
+export class PlanBuilder {
   readonly runs = new Map<string, PlannedRun>();
   constructor(
     readonly preset: StudyPreset,
     readonly out: string,
   ) {}
 
-  private add(run: PlannedRun, experiment: ExperimentName): PlannedRun {
+  add(run: PlannedRun, experiment: ExperimentName): PlannedRun {
     const existing = this.runs.get(run.id);
     if (existing) {
       if (!existing.experiments.includes(experiment)) existing.experiments.push(experiment);
@@ -94,12 +104,18 @@ class PlanBuilder {
   }
 
   /** The shared warm-up of `source` at the shape of `task` (one per type and model size). */
-  warmup(source: ProceduralSource, task: string, experiment: ExperimentName): PlannedRun {
+  warmup(
+    source: ProceduralSource,
+    task: string,
+    experiment: ExperimentName,
+    at?: { shape: { size: string; nPositions: number }; steps: number },
+  ): PlannedRun {
     const p = this.preset;
     const label = sourceLabel(source);
-    const data = proceduralData(source, p.warmup);
-    const shape = diagnosticProtocol(task, 'paper').model;
-    const name = `${label}-${shape.size}-s${p.warmupSeed}`;
+    const base = proceduralData(source, p.warmup);
+    const data = at ? { ...base, recipe: { ...base.recipe, steps: at.steps } } : base;
+    const shape = at?.shape ?? diagnosticProtocol(task, 'paper').model;
+    const name = `${label}-${shape.size}-s${p.warmupSeed}${at ? `-${at.steps}steps` : ''}`;
     const nPositions = Math.max(data.recipe.nPositions ?? 0, shape.nPositions);
     const batch = data.recipe.batchSize * (data.recipe.accumulation ?? 1);
     const evalEvery = Math.max(1, Math.ceil(data.recipe.steps / 4));
@@ -304,13 +320,11 @@ function planMixtures(b: PlanBuilder): void {
 /**
  * The plan of `experiments` under `preset`, with run directories under `out`: warm-ups first (each shared
  * by every fine-tune that transfers from it), then the fine-tunes, deduplicated across experiments.
- * `skipUnavailable` leaves out (with a note) experiments this build cannot run instead of failing.
  */
 export function planStudy(
   experiments: readonly ExperimentName[],
   preset: StudyPreset,
   out: string,
-  options: { skipUnavailable?: boolean } = {},
 ): StudyPlan {
   const b = new PlanBuilder(preset, resolve(out));
   const notes: string[] = [];
@@ -319,18 +333,11 @@ export function planStudy(
     else if (e === 'transfer-parts') planTransferParts(b);
     else if (e === 'assembly') planAssembly(b);
     else if (e === 'mixtures') planMixtures(b);
-    else if (e === 'semantic') {
-      const why =
-        'the semantic experiment is not available in this build: it needs @procpt/corpora (prepare) token shards';
-      if (!options.skipUnavailable)
-        throw new ProcptError('runtime', why, { hint: 'run the other experiments' });
-      notes.push(`${why}; skipped`);
-    }
+    else if (e === 'semantic') planSemantic(b);
   }
   // Warm-ups first so that a plan reads (and runs) stage by stage; dependencies still hold.
   const runs = [...b.runs.values()].sort(
     (x, y) => Number(x.stage !== 'pretrain') - Number(y.stage !== 'pretrain'),
   );
-  const planned = experiments.filter((e) => e !== 'semantic' || !options.skipUnavailable);
-  return { preset: preset.name, experiments: planned, out: b.out, runs, notes };
+  return { preset: preset.name, experiments: [...experiments], out: b.out, runs, notes };
 }

@@ -54,6 +54,10 @@ export interface SemanticSettings {
   evalBatches: number;
   /** Procedural tokens as a fraction of the semantic tokens (the paper: 0.001–0.003). */
   proceduralFraction: number;
+  /** DM-Math problems generated per module file for the math domain's shards. */
+  mathPerModule: number;
+  /** Language/code: embedded documents tokenized (all when absent). */
+  maxDocuments?: number;
 }
 
 /** A complete study preset: what every experiment runs, at what budget, with how many seeds. */
@@ -129,14 +133,16 @@ const TINY: StudyPreset = {
     domains: ['language', 'code', 'math'],
     types: ['union'],
     size: '2_4_32',
-    steps: 40,
-    batchSize: 8,
+    steps: 20,
+    batchSize: 4,
     accumulation: 1,
     length: 65,
     lr: 2e-3,
-    evalEvery: 10,
-    evalBatches: 2,
+    evalEvery: 5,
+    evalBatches: 1,
     proceduralFraction: 0.003,
+    mathPerModule: 30,
+    maxDocuments: 120,
   },
   checkpointEvery: 20,
 };
@@ -183,6 +189,7 @@ const QUICK: StudyPreset = {
     evalEvery: 25,
     evalBatches: 4,
     proceduralFraction: 0.003,
+    mathPerModule: 300,
   },
   checkpointEvery: 100,
 };
@@ -261,6 +268,7 @@ const PAPER: StudyPreset = {
     evalEvery: 500,
     evalBatches: 10,
     proceduralFraction: 0.003,
+    mathPerModule: 2000,
   },
   checkpointEvery: 500,
 };

@@ -3,6 +3,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ProcptError } from '@procpt/core';
 import { type RunSummary, readRunDir, summarize } from '@procpt/eval';
+import { type SemanticRow, semanticRows } from './semantic-plan.js';
 import { type StudyManifest, readManifest } from './manifest.js';
 import { STUDY_RUN_FILE, type StudyRunRecord, WARMUP_FILE, type WarmupRecord } from './run-state.js';
 
@@ -126,13 +127,7 @@ export interface StudyJson {
     accuracy: number | null;
     loss: number | null;
   }[];
-  semantic: {
-    domain: string;
-    pretraining: string;
-    finalLoss: number;
-    tokensToBaselineLoss: number | null;
-    ratio: number | null;
-  }[];
+  semantic: SemanticRow[];
 }
 
 /** Builds {@link StudyJson} from collected results. */
@@ -169,6 +164,6 @@ export function studyJson(results: StudyResults): StudyJson {
       accuracy: w.accuracy,
       loss: w.loss,
     })),
-    semantic: [],
+    semantic: semanticRows(results.runs),
   };
 }

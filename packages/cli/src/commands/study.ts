@@ -86,9 +86,7 @@ export const studyCommands: CommandModule = {
           ...(flags.size ? { semanticSize: flags.size } : {}),
         });
         const out = resolve(flags.out ?? join('runs', `study-${preset.name}`));
-        const plan = planStudy(parseExperiments(experiment), preset, out, {
-          skipUnavailable: experiment === 'all',
-        });
+        const plan = planStudy(parseExperiments(experiment), preset, out);
         for (const note of plan.notes) ctx.warn(`note: ${note}`);
         if (flags.dryRun) {
           const est = await estimatePlan(plan, { backend: flags.backend });
