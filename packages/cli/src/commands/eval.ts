@@ -49,7 +49,11 @@ export const evalCommands: CommandModule = {
         parseIntOption('--seed', 0),
       )
       .option('--batch <rows>', 'examples per forward pass', parseIntOption('--batch', 1, 100_000), 250)
-      .option('--backend <name>', 'tfjs backend: auto | cpu | wasm | tensorflow | tensorflow-gpu', 'auto')
+      .option(
+        '--backend <name>',
+        'tfjs backend: auto | tensorflow-gpu | tensorflow | procpt-native | wasm | cpu',
+        'auto',
+      )
       .action(
         async (opts: {
           task: string;

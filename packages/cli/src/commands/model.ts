@@ -6,7 +6,6 @@ import {
   Gpt,
   type GptConfig,
   gptConfig,
-  installWasmKernels,
   loadCheckpoint,
   type ParameterGroup,
   parameterCount,
@@ -20,34 +19,29 @@ import {
   type TransferSpec,
   transfer,
 } from '@procpt/model';
+import { BACKEND_ORDER, type BackendPreference } from '@procpt/trainer-gpu';
 import type { Command } from 'commander';
 import { type CliContext, parseIntOption, parseNumberOption } from '../context.js';
 import type { CommandModule } from '../program.js';
 
-type BackendName = 'cpu' | 'wasm';
+type BackendName = BackendPreference;
 
-/** Activates a tfjs backend for this process (the CLI's small, local choice; training uses trainer-gpu). */
+/** Activates a tfjs backend through trainer-gpu's selection (the one place that picks backends). */
 async function useBackend(name: BackendName): Promise<void> {
   const tf = await import('@tensorflow/tfjs-core');
   tf.env().set('PROD', true); // silences the "install tfjs-node" banner
-  try {
-    if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
-    else await import('@tensorflow/tfjs-backend-cpu');
-    if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') returned false`);
-    await tf.ready();
-  } catch (error) {
-    throw new ProcptError('backend', `cannot start the tfjs ${name} backend: ${(error as Error).message}`, {
-      hint: name === 'wasm' ? 'retry with --backend cpu' : 'reinstall @procpt/cli',
-      cause: error,
-    });
-  }
-  if (name === 'wasm') installWasmKernels();
+  const { selectBackend } = await import('@procpt/trainer-gpu');
+  await selectBackend(name);
 }
 
 function parseBackend(raw: string): BackendName {
-  if (raw !== 'cpu' && raw !== 'wasm')
-    throw new ProcptError('usage', `--backend must be cpu or wasm, got ${JSON.stringify(raw)}`);
-  return raw;
+  const names: readonly string[] = ['auto', ...BACKEND_ORDER];
+  if (!names.includes(raw))
+    throw new ProcptError(
+      'usage',
+      `--backend must be one of ${names.join(', ')}, got ${JSON.stringify(raw)}`,
+    );
+  return raw as BackendName;
 }
 
 interface ShapeFlags {
@@ -270,7 +264,12 @@ function registerEval(program: Command, ctx: CliContext): void {
     .requiredOption('--checkpoint <dir>', 'checkpoint directory')
     .requiredOption('--data <file>', 'JSONL with one {"tokens": [...], "loss": [...]} per line')
     .option('--batch <n>', 'sequences per batch', parseIntOption('--batch', 1), 32)
-    .option('--backend <name>', 'tfjs backend: wasm or cpu', parseBackend, 'wasm' as BackendName)
+    .option(
+      '--backend <name>',
+      `tfjs backend: auto | ${BACKEND_ORDER.join(' | ')}`,
+      parseBackend,
+      'auto' as BackendName,
+    )
     .action(async (opts: { checkpoint: string; data: string; batch: number; backend: BackendName }) => {
       const config = await readCheckpointConfig(opts.checkpoint);
       const samples = await readSamples(opts.data, config.vocabSize);
