@@ -19,7 +19,13 @@ const { loadCheckpoint } = await pkg('model');
 const { resolveRunConfig, runTraining } = await pkg('trainer-gpu');
 
 function parseArgs(argv) {
-  const args = { file: undefined, out: 'runs/haystack-search', backend: 'auto', only: undefined, threads: undefined };
+  const args = {
+    file: undefined,
+    out: 'runs/haystack-search',
+    backend: 'auto',
+    only: undefined,
+    threads: undefined,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--out') args.out = argv[++i];
@@ -27,7 +33,10 @@ function parseArgs(argv) {
     else if (a === '--only') args.only = argv[++i];
     else if (a === '--threads') args.threads = Number(argv[++i]);
     else if (!args.file && !a.startsWith('--')) args.file = a;
-    else throw new ProcptError('usage', `unknown argument ${a}`, { hint: 'search.mjs recipes.json [--out DIR] [--backend NAME] [--threads N] [--only NAME]' });
+    else
+      throw new ProcptError('usage', `unknown argument ${a}`, {
+        hint: 'search.mjs recipes.json [--out DIR] [--backend NAME] [--threads N] [--only NAME]',
+      });
   }
   if (!args.file) throw new ProcptError('usage', 'missing recipes file', { hint: 'search.mjs recipes.json' });
   return args;
@@ -104,7 +113,10 @@ async function main() {
   const run = async (config) => {
     if (args.threads) config.threads = args.threads;
     const t0 = performance.now();
-    await runTraining(resolveRunConfig(config, `haystack-search ${config.name}`), { backend: args.backend, progress: false });
+    await runTraining(resolveRunConfig(config, `haystack-search ${config.name}`), {
+      backend: args.backend,
+      progress: false,
+    });
     return Math.round((performance.now() - t0) / 1000);
   };
   for (const r of spec.recipes) {
