@@ -194,6 +194,10 @@ function tryLoad(): AddonLoad {
         : `native addon not built (${path} missing); run 'pnpm --filter @procpt/backend-native build:native' (needs g++ and Python 3)`,
     };
   }
+  // OpenMP threads that spin at barriers collapse when another process holds a core (measured 5x slower
+  // steps at 2 threads on a shared 2-core machine); sleeping waiters cost little when the cores are free.
+  // libgomp reads this once, when the addon loads it, so it must be set before the require.
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
   try {
     const addon = createRequire(import.meta.url)(path) as NativeAddon;
     if (typeof addon.matmul !== 'function') return { addon: null, reason: `${path} is not the procpt addon` };
