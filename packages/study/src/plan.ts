@@ -195,7 +195,8 @@ export class PlanBuilder {
           from: 'transfer',
           path: join(init.from.dir, 'final'),
           parts: init.parts,
-          embeddingInit: 'average',
+          // The paper's code touches embeddings only for `everything`: attention-/MLP-only transfers keep them random.
+          embeddingInit: init.parts.includes('everything') ? 'average' : 'random',
         },
       };
       deps.push(init.from.id);
