@@ -3,7 +3,7 @@ import { cpus } from 'node:os';
 import { ProcptError } from '@procpt/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { useFusedAdamW } from './adamw.js';
-import { installCpuKernelsIfAvailable, installWasmKernelsIfAvailable } from './model-hooks.js';
+import { installCpuKernels, installWasmKernels } from '@procpt/model';
 
 /** The compute backends procpt can train on, fastest first. */
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'procpt-native' | 'wasm' | 'cpu';
@@ -236,7 +236,10 @@ async function describe(
     report.threads = wasm.getThreadsCount();
     report.simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
     if (!report.simd) notes.push('wasm runs without SIMD (about 1.5x slower)');
-    notes.push(...(await installWasmKernelsIfAvailable()));
+    installWasmKernels();
+    notes.push(
+      'wasm: @procpt/model kernels installed (UnsortedSegmentSum, XNNPACK path for transposed matmuls)',
+    );
   }
   if (name === 'procpt-native') {
     const native = (await import('@procpt/backend-native')) as NativeModule;
@@ -247,7 +250,10 @@ async function describe(
     );
     useFusedAdamW(native.NATIVE_BACKEND, native.adamwUpdate);
   }
-  if (name === 'cpu') notes.push(...(await installCpuKernelsIfAvailable()));
+  if (name === 'cpu') {
+    installCpuKernels();
+    notes.push('cpu: @procpt/model linear-time UnsortedSegmentSum installed');
+  }
   return report;
 }
 
