@@ -279,6 +279,18 @@ FN(MaskedCrossEntropy) {
   return a.done();
 }
 
+// measurePeakFlops(threads, seconds) -> FLOP/s
+FN(MeasurePeakFlops) {
+  Args a(env, info);
+  const int threads = a.integer(0);
+  const double seconds = a.num(1);
+  if (threads < 1 || threads > 1024 || !(seconds > 0) || seconds > 60) a.ok = false;
+  if (!a.ok) return a.done();
+  napi_value v;
+  napi_create_double(env, procpt::peak_flops(threads, seconds), &v);
+  return v;
+}
+
 FN(Info) {
   Args a(env, info);
   napi_value obj, v;
@@ -297,6 +309,8 @@ FN(Info) {
   napi_get_boolean(env, false, &v);
 #endif
   napi_set_named_property(env, obj, "openmp", v);
+  napi_create_int32(env, procpt::peak_lanes(), &v);
+  napi_set_named_property(env, obj, "lanes", v);
   return obj;
 }
 
@@ -334,6 +348,7 @@ napi_value Init(napi_env env, napi_value exports) {
              {"biasGeluForward", BiasGeluForward},
              {"biasGeluBackward", BiasGeluBackward},
              {"maskedCrossEntropy", MaskedCrossEntropy},
+             {"measurePeakFlops", MeasurePeakFlops},
              {"info", Info},
              {"setThreads", SetThreads}};
   for (const auto& f : fns) {

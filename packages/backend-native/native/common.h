@@ -113,6 +113,11 @@ inline float hmax8(__m256 v) {
 }
 #endif
 
+// Measured FP32 peak: FMA chains in registers on `threads` threads for `seconds`; the sum of each thread's best
+// rate over ~1 ms slices, in FLOP/s. peak_lanes() is the vector width used (16 AVX-512, 8 AVX2, 1 scalar).
+double peak_flops(int threads, double seconds);
+int peak_lanes();
+
 // exp/tanh over an array (vectorised where AVX2 is available).
 void vexp(float* out, const float* x, long n);
 void vtanh(float* out, const float* x, long n);

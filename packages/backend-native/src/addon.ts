@@ -154,7 +154,9 @@ export interface NativeAddon {
     dh: Float32Array | null,
     dw: Float32Array | null,
   ): void;
-  info(): { threads: number; avx2: boolean; openmp: boolean };
+  /** FLOP/s of register-resident FMA chains on `threads` threads for `seconds` (see native/peak.cc). */
+  measurePeakFlops(threads: number, seconds: number): number;
+  info(): { threads: number; avx2: boolean; openmp: boolean; lanes: number };
   setThreads(n: number): void;
 }
 

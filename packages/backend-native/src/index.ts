@@ -16,3 +16,4 @@ export {
   maskedCrossEntropyStats,
 } from '@procpt/model';
 export { type AdamWStep, adamwUpdate } from './optim.js';
+export { measurePeakFlops, type PeakFlops, type PeakFlopsOptions } from './peak.js';
