@@ -1,5 +1,5 @@
 import type { BatchOptions, CursorBatch, DataSource } from '@procpt/core';
-import { flopsPerToken, Gpt, gptConfig } from '@procpt/model';
+import { type GptConfig, Gpt, gptConfig, parameterCount } from '@procpt/model';
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendPreference, type BackendReport, selectBackend } from './backends.js';
 import { Trainer } from './trainer.js';
@@ -16,8 +16,15 @@ export interface BenchTrainOptions {
   steps?: number;
   warmup?: number;
   backend?: BackendPreference;
+  /** Threads of procpt-native / wasm (see `SelectOptions.threads`); default: the backend's own default. */
+  threads?: number;
   /** Peak FLOP/s for MFU; default: a dense matmul measured on the same backend. */
   peakFlops?: number;
+  /**
+   * Also time the bare model step, interleaved, to report the trainer's overhead (default true). Off halves
+   * the bench's time, which matters at sizes where a step takes seconds (GPT-2 small on a CPU).
+   */
+  bare?: boolean;
 }
 
 /** What {@link benchTrain} measured. */
@@ -30,10 +37,14 @@ export interface BenchTrainResult {
   mfu: number;
   peakFlops: number;
   peakSource: 'given' | 'measured-matmul';
-  /** Bare model step: `tf.train.adam().minimize(model.loss)` on the same shapes, median. */
+  /** Bare model step: `tf.train.adam().minimize(model.loss)` on the same shapes, median (NaN with `bare: false`). */
   bareMsPerStep: number;
-  /** Median over interleaved step pairs of `trainer / bare - 1`. */
+  /** Median over interleaved step pairs of `trainer / bare - 1` (NaN with `bare: false`). */
   trainerOverhead: number;
+  /** Model FLOPs of one trained token ({@link trainingFlopsPerToken}), the MFU numerator per token. */
+  flopsPerToken: number;
+  /** Final training loss (a sanity check that the step trains). */
+  loss: number;
   shape: { size: string; vocab: number; context: number; batch: number; steps: number };
   report: BackendReport;
 }
@@ -42,6 +53,19 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/**
+ * Model FLOPs per trained token, the nanoGPT / PaLM (Chowdhery et al. 2022, appendix B) estimate:
+ * `6·N + 12·L·d·T`, where N counts the weights that take part in matmuls — every block parameter, the final
+ * LayerNorm and the LM head (`V·d`, tied or not) — but not the position embeddings nor an untied input
+ * embedding, which are table lookups. 6 = 2 (multiply-add) × 3 (forward, backward w.r.t. inputs and weights);
+ * 12·L·d·T covers the attention scores QKᵀ and the mixing PV, forward and backward.
+ */
+export function trainingFlopsPerToken(config: GptConfig, contextLength: number): number {
+  const d = config.dModel;
+  const lookups = config.nPositions * d + (config.tied ? 0 : config.vocabSize * d);
+  return 6 * (parameterCount(config) - lookups) + 12 * config.nLayer * d * contextLength;
 }
 
 /** Synthetic data: `next = (7·tok + 3) mod V` rows, every target scored, cursor `{index}`. */
@@ -97,7 +121,11 @@ export async function benchTrain(options: BenchTrainOptions = {}): Promise<Bench
   const batch = options.batch ?? 16;
   const steps = options.steps ?? 10;
   const warmup = options.warmup ?? 2;
-  const report = await selectBackend(options.backend ?? 'auto');
+  const withBare = options.bare ?? true;
+  const report = await selectBackend(
+    options.backend ?? 'auto',
+    options.threads !== undefined ? { threads: options.threads } : {},
+  );
   const config = gptConfig(size, { vocabSize: vocab, nPositions: context, dropout: 0 });
   const length = context + 1;
   const stepTokens = batch * context;
@@ -105,16 +133,16 @@ export async function benchTrain(options: BenchTrainOptions = {}): Promise<Bench
   // The bare step (stock tfjs Adam over model.loss) runs interleaved with the trainer's steps,
   // from inside onStep, so both see the same machine load; its time is subtracted from the
   // trainer's step-to-step interval.
-  const bare = Gpt.create(config, { seed: 1 });
+  const bare = withBare ? Gpt.create(config, { seed: 1 }) : undefined;
   const adam = tf.train.adam(1e-3);
-  const vars = [...bare.params.values()];
+  const vars = bare ? [...bare.params.values()] : [];
   const it = syntheticSource(vocab).batches({ batch, length })[Symbol.asyncIterator]();
   const bareStep = async (): Promise<number> => {
     const b = (await it.next()).value as CursorBatch;
     const t0 = performance.now();
     const tokens = tf.tensor2d(b.tokens, [batch, length], 'int32');
     const mask = tf.tensor2d(b.loss, [batch, length], 'int32');
-    const loss = adam.minimize(() => bare.loss(tokens, mask), true, vars);
+    const loss = adam.minimize(() => (bare as Gpt).loss(tokens, mask), true, vars);
     await loss?.data();
     tf.dispose([tokens, mask, loss as tf.Tensor]);
     return performance.now() - t0;
@@ -124,6 +152,7 @@ export async function benchTrain(options: BenchTrainOptions = {}): Promise<Bench
   const bareTimes: number[] = [];
   let last = 0;
   let lastBare = 0;
+  let lastLoss = Number.NaN;
   const total = warmup + steps + 1;
   const trainer = new Trainer({
     model,
@@ -139,11 +168,12 @@ export async function benchTrain(options: BenchTrainOptions = {}): Promise<Bench
     progress: false,
     onStep: async (m) => {
       const now = performance.now();
+      lastLoss = m.loss;
       if (m.step > warmup + 1) {
         trainerTimes.push(now - last - lastBare);
         bareTimes.push(lastBare);
       }
-      lastBare = m.step < total ? await bareStep() : 0;
+      lastBare = withBare && m.step < total ? await bareStep() : 0;
       last = now;
     },
   });
@@ -154,23 +184,29 @@ export async function benchTrain(options: BenchTrainOptions = {}): Promise<Bench
     model.dispose();
     await it.return?.();
     adam.dispose();
-    bare.dispose();
+    bare?.dispose();
   }
   const msPerStep = median(trainerTimes);
-  const bareMsPerStep = median(bareTimes);
-  const overhead = median(trainerTimes.map((t, i) => t / bareTimes[i]! - 1));
   const tokensPerSecond = (stepTokens * 1000) / msPerStep;
   const peakFlops = options.peakFlops ?? (await measureMatmulFlops());
+  const flops = trainingFlopsPerToken(config, context);
+  const bareStats = withBare
+    ? {
+        bareMsPerStep: Number(median(bareTimes).toFixed(1)),
+        trainerOverhead: Number(median(trainerTimes.map((t, i) => t / bareTimes[i]! - 1)).toFixed(4)),
+      }
+    : { bareMsPerStep: Number.NaN, trainerOverhead: Number.NaN };
   return {
     backend: report.name,
     device: report.device,
     tokensPerSecond: Math.round(tokensPerSecond),
     msPerStep: Number(msPerStep.toFixed(1)),
-    mfu: Number(((flopsPerToken(config, context) * tokensPerSecond) / peakFlops).toFixed(4)),
+    mfu: Number(((flops * tokensPerSecond) / peakFlops).toFixed(4)),
     peakFlops: Math.round(peakFlops),
     peakSource: options.peakFlops ? 'given' : 'measured-matmul',
-    bareMsPerStep: Number(bareMsPerStep.toFixed(1)),
-    trainerOverhead: Number(overhead.toFixed(4)),
+    ...bareStats,
+    flopsPerToken: flops,
+    loss: lastLoss,
     shape: { size, vocab, context, batch, steps },
     report,
   };

@@ -1,73 +1,239 @@
 #!/usr/bin/env node
-// `pnpm bench` for @procpt/trainer-gpu: times a training step on every available backend next to
-// a PyTorch CPU peer (tools/torch_bench.py, better of 1 and 2 threads) on the same shapes, and
-// prints tokens/s ratios. Each backend runs in its own process. Needs a build (dist/).
-// Env: BENCH_BACKENDS=wasm,cpu to restrict; PYTHON (default /usr/bin/python3).
+// `pnpm bench` for @procpt/trainer-gpu (issue #9): one table of full training steps (Trainer: batching, forward,
+// backward, clipping, AdamW) at three shapes — the haystack shape, 2_4_128 and GPT-2 small — next to the
+// PyTorch CPU peer (tools/torch_bench.py: the same GPT-2, AdamW + clipping, same synthetic data) at 1 and 2
+// threads. Ratios are against the better PyTorch thread count of the same run; procpt and PyTorch runs are
+// interleaved (torch 1t, procpt 1t, torch 2t, procpt 2t, other backends) so machine load hits both, and every
+// run is its own child process. MFU = model FLOPs per token (6·N + 12·L·d·T, see trainingFlopsPerToken in
+// src/bench.ts) × tokens/s over the machine's measured FP32 peak (@procpt/backend-native measurePeakFlops).
+// Needs a build (dist/ of this package and of backend-native).
+//
+// Env: BENCH_SHAPES=haystack,small,gpt2   BENCH_BACKENDS=procpt-native,wasm,cpu (cpu is opt-in: minutes per
+// step)   BENCH_THREADS=1,2   PYTHON=/usr/bin/python3   BENCH_TIMEOUT_S=300 (per child run)
+// Flags: --json (print one JSON document instead of the table)
 import { execFileSync } from 'node:child_process';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-const SHAPE = { size: '2_4_128', vocab: 64, context: 128, batch: 16 };
-// The pure-JS cpu backend takes ~10 s per step at this shape: time fewer steps there.
-const STEPS = { cpu: { steps: 1, warmup: 1 }, default: { steps: 10, warmup: 2 } };
+const SHAPES = {
+  haystack: {
+    size: '2_4_16',
+    vocab: 256,
+    context: 63,
+    batch: 1000,
+    target: 1.0,
+    runs: { torch: [4, 1], 'procpt-native': [3, 1], wasm: [1, 1], other: [3, 1] }, // [timed steps, warm-up]
+  },
+  small: {
+    size: '2_4_128',
+    vocab: 64,
+    context: 128,
+    batch: 16,
+    target: 1.0,
+    runs: { torch: [10, 2], 'procpt-native': [10, 2], wasm: [4, 1], cpu: [1, 0], other: [10, 2] },
+  },
+  // GPT-2 small: seconds per step here, so 2 timed steps after 1 warm-up and no bare-step comparison.
+  gpt2: {
+    size: '12_12_768',
+    vocab: 50257,
+    context: 128,
+    batch: 8,
+    target: 0.7,
+    bare: false,
+    runs: { torch: [2, 1], 'procpt-native': [2, 1], other: [2, 1] },
+  },
+};
 const self = fileURLToPath(import.meta.url);
+const python = process.env.PYTHON ?? '/usr/bin/python3';
+const torchScript = fileURLToPath(new URL('./torch_bench.py', import.meta.url));
+const timeout = 1000 * Number(process.env.BENCH_TIMEOUT_S ?? 300);
 
 if (process.argv[2] === '--one') {
+  // child: one procpt run, the spec as JSON in argv[3]
+  const spec = JSON.parse(process.argv[3]);
   const tf = await import('@tensorflow/tfjs-core');
   tf.env().set('PROD', true);
   const { benchTrain } = await import('../dist/index.js');
-  const backend = process.argv[3];
-  const r = await benchTrain({ ...SHAPE, ...(STEPS[backend] ?? STEPS.default), backend });
-  process.stdout.write(`${JSON.stringify({ ...r, report: undefined })}\n`);
+  const r = await benchTrain(spec);
+  process.stdout.write(`${JSON.stringify({ ...r, report: { threads: r.report.threads } })}\n`);
   process.exit(0);
 }
 
-const { listBackends } = await import('../dist/index.js');
-const wanted = process.env.BENCH_BACKENDS?.split(',');
-const backends = (await listBackends({ probe: false }))
-  .filter((b) => b.status === 'available' && (!wanted || wanted.includes(b.name)))
-  .map((b) => b.name);
+const json = process.argv.includes('--json');
+const log = (line) => (json ? process.stderr : process.stdout).write(`${line}\n`);
+const listEnv = (name) => process.env[name]?.split(',').filter(Boolean);
+const shapeNames = listEnv('BENCH_SHAPES') ?? Object.keys(SHAPES);
+for (const s of shapeNames)
+  if (!SHAPES[s]) throw new Error(`BENCH_SHAPES: unknown shape ${s} (${Object.keys(SHAPES)})`);
+const threadCounts = (listEnv('BENCH_THREADS') ?? ['1', '2'])
+  .map(Number)
+  .filter((t) => t <= availableParallelism());
+const wanted = listEnv('BENCH_BACKENDS');
 
-const python = process.env.PYTHON ?? '/usr/bin/python3';
-const torch = [];
-for (const threads of [1, 2]) {
+const { listBackends } = await import('../dist/index.js');
+const available = (await listBackends({ probe: true }))
+  .filter((b) => b.status === 'available')
+  .map((b) => b.name);
+/** procpt backends worth running at a shape: native always, wasm on the small shapes, cpu only when asked for. */
+function backendsFor(shape) {
+  return available.filter((name) => {
+    if (wanted && !wanted.includes(name)) return false;
+    if (name === 'cpu') return wanted?.includes('cpu') && shape.runs.cpu;
+    return name === 'procpt-native' || Boolean(shape.runs[name] ?? shape.runs.other);
+  });
+}
+
+function lastJsonLine(out) {
+  return JSON.parse(out.trim().split('\n').at(-1));
+}
+function child(file, args, env = {}) {
+  return lastJsonLine(
+    execFileSync(file, args, {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', json ? 'pipe' : 'inherit'],
+      env: { ...process.env, ...env },
+      timeout,
+      maxBuffer: 1 << 24,
+    }),
+  );
+}
+
+// --- peaks: the machine's FP32 FMA peak (native addon) and what OpenBLAS sgemm reaches via PyTorch
+const peaks = { fma: {}, torchSgemm: {} };
+try {
+  const { measurePeakFlops } = await import('@procpt/backend-native');
+  for (const t of [1, availableParallelism()]) {
+    const p = measurePeakFlops({ threads: t, milliseconds: 300 });
+    peaks.fma[t] = p.flops;
+    peaks.lanes = p.lanes;
+  }
+} catch (error) {
+  log(`FMA peak not measured (${error.message}); MFU is left out`);
+}
+for (const t of threadCounts) {
   try {
-    const out = execFileSync(
-      python,
-      [
-        fileURLToPath(new URL('./torch_bench.py', import.meta.url)),
-        SHAPE.size,
-        ...[SHAPE.vocab, SHAPE.context, SHAPE.batch, 10, 2, threads].map(String),
-      ],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    torch.push(JSON.parse(out.trim().split('\n').at(-1)));
+    peaks.torchSgemm[t] = child(python, [torchScript, '--sgemm', '2048', String(t)]).flops;
   } catch (error) {
-    console.error(`PyTorch peer (${python}, ${threads} thread(s)) failed: ${error.message.split('\n')[0]}`);
+    log(`PyTorch sgemm reference (${t} thread(s)) failed: ${error.message.split('\n')[0]}`);
   }
 }
-const peer = torch.sort((a, b) => b.tokensPerSecond - a.tokensPerSecond)[0];
+const machinePeak = peaks.fma[availableParallelism()];
 
-const rows = [];
-for (const backend of backends) {
-  const out = execFileSync(process.execPath, [self, '--one', backend], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  rows.push(JSON.parse(out.trim().split('\n').at(-1)));
+// --- runs, interleaved per shape
+const loadBefore = loadavg();
+const started = Date.now();
+const results = [];
+for (const name of shapeNames) {
+  const shape = SHAPES[name];
+  const base = { size: shape.size, vocab: shape.vocab, context: shape.context, batch: shape.batch };
+  const backends = backendsFor(shape);
+  const jobs = [];
+  for (const threads of threadCounts) {
+    jobs.push({ engine: 'pytorch', threads });
+    if (backends.includes('procpt-native')) jobs.push({ engine: 'procpt-native', threads });
+  }
+  for (const b of backends) if (b !== 'procpt-native') jobs.push({ engine: b, threads: undefined });
+  for (const job of jobs) {
+    const [steps, warmup] = shape.runs[job.engine === 'pytorch' ? 'torch' : job.engine] ?? shape.runs.other;
+    const row = { shape: name, ...base, engine: job.engine, threads: job.threads, steps, warmup };
+    try {
+      if (job.engine === 'pytorch') {
+        const args = [shape.size, shape.vocab, shape.context, shape.batch, steps, warmup, job.threads];
+        const r = child(python, [torchScript, ...args.map(String)]);
+        Object.assign(row, { tokensPerSecond: r.tokensPerSecond, msPerStep: r.msPerStep, loss: r.loss });
+      } else {
+        const spec = { ...base, steps, warmup, backend: job.engine, bare: shape.bare ?? true };
+        if (job.threads) spec.threads = job.threads;
+        if (machinePeak) spec.peakFlops = machinePeak;
+        const env = job.threads ? { PROCPT_NATIVE_THREADS: String(job.threads) } : {};
+        const r = child(process.execPath, [self, '--one', JSON.stringify(spec)], env);
+        Object.assign(row, {
+          threads: r.report.threads ?? job.threads,
+          tokensPerSecond: r.tokensPerSecond,
+          msPerStep: r.msPerStep,
+          loss: r.loss,
+          flopsPerToken: r.flopsPerToken,
+          trainerOverhead: Number.isFinite(r.trainerOverhead) ? r.trainerOverhead : undefined,
+        });
+      }
+    } catch (error) {
+      row.error = error.message.split('\n')[0];
+      log(`${name} ${job.engine} ${job.threads ?? ''}: failed (${row.error})`);
+    }
+    results.push(row);
+  }
+}
+const loadAfter = loadavg();
+
+// --- derived columns: ratio to the better PyTorch thread count of the same shape, target, MFU
+const flopsPerToken = {};
+for (const r of results) if (r.flopsPerToken) flopsPerToken[r.shape] = r.flopsPerToken;
+for (const name of shapeNames) {
+  const rows = results.filter((r) => r.shape === name && r.tokensPerSecond);
+  const best = Math.max(0, ...rows.filter((r) => r.engine === 'pytorch').map((r) => r.tokensPerSecond));
+  for (const r of rows) {
+    if (best) r.vsPytorch = Number((r.tokensPerSecond / best).toFixed(3));
+    if (best && r.engine !== 'pytorch') r.targetMet = r.vsPytorch >= SHAPES[name].target;
+    const f = flopsPerToken[name];
+    if (f && machinePeak) r.mfu = Number(((f * r.tokensPerSecond) / machinePeak).toFixed(4));
+    const own = peaks.fma[r.threads ?? 1];
+    if (f && own) r.mfuOwnThreads = Number(((f * r.tokensPerSecond) / own).toFixed(4));
+  }
 }
 
-console.log(`train step, ${SHAPE.size} V=${SHAPE.vocab} T=${SHAPE.context} B=${SHAPE.batch}`);
-if (peer)
-  console.log(
-    `peer: PyTorch ${peer.torch} CPU, ${peer.threads} thread(s): ${peer.tokensPerSecond} tokens/s, ${peer.msPerStep} ms/step (best of 1 and 2 threads)`,
+const machine = { cpu: cpus()[0]?.model, cores: availableParallelism(), node: process.version };
+if (json) {
+  const doc = { date: new Date(started).toISOString(), machine, loadBefore, loadAfter, peaks, results };
+  process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+} else {
+  const g = (x) => (x ? `${(x / 1e9).toFixed(1)} GFLOP/s` : 'n/a');
+  const l = (a) => a.map((x) => x.toFixed(2)).join(' ');
+  log(
+    `machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; load average before ${l(loadBefore)}, after ${l(loadAfter)}`,
   );
-console.log('backend          tokens/s   ms/step      MFU  trainer overhead  vs PyTorch');
-for (const r of rows) {
-  const ratio = peer ? `${(r.tokensPerSecond / peer.tokensPerSecond).toFixed(3)}x` : 'n/a';
-  console.log(
-    `${`${r.backend} (${r.device})`.padEnd(16)} ${String(r.tokensPerSecond).padStart(8)} ${r.msPerStep.toFixed(1).padStart(9)} ${(100 * r.mfu).toFixed(1).padStart(7)}% ${(100 * r.trainerOverhead).toFixed(1).padStart(15)}%  ${ratio.padStart(10)}`,
+  log(
+    `FP32 peak (FMA chains, ${peaks.lanes ?? '?'} lanes): 1 thread ${g(peaks.fma[1])}, ${machine.cores} threads ${g(machinePeak)}; PyTorch/OpenBLAS sgemm 2048²: ${threadCounts.map((t) => `${t}t ${g(peaks.torchSgemm[t])}`).join(', ')}`,
+  );
+  log('');
+  const head = [
+    'shape',
+    'engine',
+    'thr',
+    'steps',
+    'tokens/s',
+    'ms/step',
+    'vs PyTorch',
+    'target',
+    'MFU',
+    'MFU/thr',
+    'loss',
+  ];
+  const w = [22, 14, 4, 6, 10, 10, 11, 12, 7, 8, 7];
+  const fmt = (cells) => cells.map((c, i) => String(c).padStart(w[i])).join(' ');
+  log(fmt(head));
+  for (const r of results) {
+    const s = SHAPES[r.shape];
+    const shapeLabel = `${s.size} T${s.context} B${s.batch}`;
+    const pct = (x) => (x === undefined ? '' : `${(100 * x).toFixed(1)}%`);
+    const target = r.targetMet === undefined ? '' : `≥${s.target.toFixed(1)}× ${r.targetMet ? 'yes' : 'no'}`;
+    log(
+      fmt([
+        shapeLabel,
+        r.engine,
+        r.threads ?? '',
+        `${r.warmup}+${r.steps}`,
+        r.error ? 'failed' : r.tokensPerSecond,
+        r.msPerStep ?? '',
+        r.vsPytorch === undefined ? '' : `${r.vsPytorch.toFixed(2)}×`,
+        target,
+        pct(r.mfu),
+        pct(r.mfuOwnThreads),
+        r.loss === undefined ? '' : r.loss.toFixed(3),
+      ]),
+    );
+  }
+  log('');
+  log(
+    `vs PyTorch: tokens/s over the better of PyTorch 1 and 2 threads in this run. MFU: against the ${machine.cores}-thread FMA peak; MFU/thr: against the peak of the threads the run used. Took ${((Date.now() - started) / 1000).toFixed(0)} s.`,
   );
 }
-console.log(
-  'MFU is against a dense matmul measured on the same backend; trainer overhead is the full Trainer step over a bare tf.train.adam().minimize(model.loss) step, interleaved.',
-);

@@ -1,17 +1,46 @@
 """PyTorch CPU peer of `procpt bench train`: the same GPT-2 (pre-LN, gelu_new, learned positions,
 tied head, no dropout), AdamW + global-norm clipping, same shapes and synthetic data.
 Usage: /usr/bin/python3 torch_bench.py SIZE VOCAB CONTEXT BATCH STEPS WARMUP THREADS  -> one JSON line
+       /usr/bin/python3 torch_bench.py --sgemm N THREADS  -> one JSON line: best FLOP/s of torch.mm, N x N fp32
 """
 import json
 import math
+import os
 import statistics
 import sys
 import time
 
-import torch
-import torch.nn.functional as F
+SGEMM = sys.argv[1] == "--sgemm"
+THREADS = int(sys.argv[3] if SGEMM else sys.argv[7])
+# torch.set_num_threads does not reach a system OpenBLAS (Debian's torch is built with BLAS=generic): its
+# pthread pool sizes itself from the environment when torch loads it. Without this, "1 thread" runs its
+# matmuls on every core (measured: torch.mm 2048^2 at 201 GFLOP/s "1 thread" vs 101 with this set).
+for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = str(THREADS)
 
-size, V, T, B, STEPS, WARMUP, THREADS = sys.argv[1], *map(int, sys.argv[2:8])
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+if SGEMM:
+    # What PyTorch's BLAS (OpenBLAS here) reaches on one dense matmul: a practical reference next to the
+    # FMA peak that MFU is measured against.
+    N = int(sys.argv[2])
+    torch.set_num_threads(THREADS)
+    torch.manual_seed(0)
+    a, b = torch.randn(N, N), torch.randn(N, N)
+    torch.mm(a, b)
+    best = math.inf
+    for _ in range(5):
+        t0 = time.perf_counter()
+        torch.mm(a, b)
+        best = min(best, time.perf_counter() - t0)
+    maps = open("/proc/self/maps").read() if os.path.exists("/proc/self/maps") else ""
+    blas = "openblas" if "openblas" in maps.lower() else "unknown"
+    print(json.dumps({"peer": "pytorch-sgemm", "torch": torch.__version__, "blas": blas, "threads": THREADS,
+                      "n": N, "flops": round(2 * N ** 3 / best)}))
+    sys.exit(0)
+
+size, V, T, B, STEPS, WARMUP = sys.argv[1], *map(int, sys.argv[2:7])
 L, H, D = map(int, size.split("_"))
 torch.set_num_threads(THREADS)
 torch.manual_seed(0)
