@@ -42,4 +42,6 @@ export interface CursorBatch extends Batch {
 export interface DataSource {
   describe(): DataSpec;
   batches(options: BatchOptions): AsyncIterable<CursorBatch>;
+  /** Releases what the source holds open (files); the trainer calls it when a run ends. */
+  close?(): Promise<void>;
 }

@@ -24,6 +24,7 @@ import {
 } from './run-state.js';
 import { recordInvocation, writePlanFiles } from './manifest.js';
 import { ensureSemanticData, finishSemantic } from './semantic-plan.js';
+import { scoreWarmup } from './warmup-eval.js';
 
 /** Options of {@link runStudy} and {@link executeRun}. */
 export interface ExecuteOptions {
@@ -102,6 +103,7 @@ async function finishWarmup(run: PlannedRun, backend: string, wallMs: number): P
     tokens: num(lastTrain?.tokens) ?? 0,
     accuracy: num(lastEval?.accuracy),
     loss: num(lastEval?.loss),
+    ownTask: await scoreWarmup(run),
     backend,
     wallMs,
   };

@@ -5,7 +5,7 @@ import type { RunConfigInput } from '@procpt/trainer-gpu';
 import { type ProceduralSource, proceduralData, sourceLabel } from './procedural.js';
 import { planSemantic } from './semantic-plan.js';
 import type { SemanticDomain } from './paper-values.js';
-import type { StudyPreset } from './presets.js';
+import type { StudyPreset, WarmupRecipe } from './presets.js';
 
 /** The study's experiments, in the order `all` runs them. */
 export const EXPERIMENTS = ['diagnostics', 'transfer-parts', 'assembly', 'mixtures', 'semantic'] as const;
@@ -103,7 +103,24 @@ export class PlanBuilder {
     return run;
   }
 
-  /** The shared warm-up of `source` at the shape of `task` (one per type and model size). */
+  /**
+   * The recipes a warm-up of `source` for `task` uses: the preset's, with the task's own recipes
+   * (`warmupByTask`) in place for the types they name; `name` tells a task-specific warm-up apart.
+   */
+  recipesFor(
+    source: ProceduralSource,
+    task: string | undefined,
+  ): { recipes: Record<string, WarmupRecipe>; name?: string } {
+    const own = task === undefined ? undefined : this.preset.warmupByTask?.[task];
+    if (!own) return { recipes: this.preset.warmup };
+    const types = source.mixture ? Object.keys(source.mixture.components) : [source.type];
+    const used = types.filter((t) => own[t] !== undefined);
+    if (used.length === 0) return { recipes: this.preset.warmup };
+    const name = used.map((t) => own[t]!.name ?? `for-${task}`).join('+');
+    return { recipes: { ...this.preset.warmup, ...own }, name };
+  }
+
+  /** The shared warm-up of `source` at the shape of `task` (one per type, model size and recipe). */
   warmup(
     source: ProceduralSource,
     task: string,
@@ -112,10 +129,12 @@ export class PlanBuilder {
   ): PlannedRun {
     const p = this.preset;
     const label = sourceLabel(source);
-    const base = proceduralData(source, p.warmup);
+    const recipes = this.recipesFor(source, at ? undefined : task);
+    const base = proceduralData(source, recipes.recipes);
     const data = at ? { ...base, recipe: { ...base.recipe, steps: at.steps } } : base;
     const shape = at?.shape ?? diagnosticProtocol(task, 'paper').model;
-    const name = `${label}-${shape.size}-s${p.warmupSeed}${at ? `-${at.steps}steps` : ''}`;
+    const variant = recipes.name ? `-${recipes.name}` : '';
+    const name = `${label}-${shape.size}${variant}-s${p.warmupSeed}${at ? `-${at.steps}steps` : ''}`;
     const nPositions = Math.max(data.recipe.nPositions ?? 0, shape.nPositions);
     const batch = data.recipe.batchSize * (data.recipe.accumulation ?? 1);
     const evalEvery = Math.max(1, Math.ceil(data.recipe.steps / 4));
@@ -133,7 +152,12 @@ export class PlanBuilder {
           seed: p.warmupSeed,
           steps: data.recipe.steps,
           outDir: join(this.out, 'pretrain'),
-          model: { size: shape.size, nPositions, tied: true, dropout: 0.1 },
+          model: {
+            size: shape.size,
+            nPositions,
+            tied: data.recipe.tied ?? true,
+            dropout: data.recipe.dropout ?? 0.1,
+          },
           data: {
             train: data.config,
             eval: data.config,

@@ -126,6 +126,10 @@ export interface StudyJson {
     tokens: number;
     accuracy: number | null;
     loss: number | null;
+    /** `closing-bracket` (Dyck types) or `masked-token`; null when not measured. */
+    taskMetric: string | null;
+    /** The warm-up's own-task accuracy on fresh samples, in [0, 1]; null when not measured. */
+    taskAccuracy: number | null;
   }[];
   semantic: SemanticRow[];
 }
@@ -163,6 +167,8 @@ export function studyJson(results: StudyResults): StudyJson {
       tokens: w.tokens,
       accuracy: w.accuracy,
       loss: w.loss,
+      taskMetric: w.ownTask?.metric ?? null,
+      taskAccuracy: w.ownTask && Number.isFinite(w.ownTask.accuracy) ? w.ownTask.accuracy : null,
     })),
     semantic: semanticRows(results.runs),
   };

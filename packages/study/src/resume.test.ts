@@ -120,3 +120,68 @@ describe('resuming a killed study', () => {
     for (const r of plan.runs) expect(runStatus(r)).toBe('complete');
   });
 });
+
+describe('--jobs', () => {
+  function execChild(out: string, id: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const argsPath = join(dir, `exec-${id.replace(/\//g, '_')}.json`);
+      void writeFile(argsPath, JSON.stringify({ mode: 'exec-run', out, id, backend: 'wasm' })).then(() => {
+        const proc = spawn(process.execPath, [child, argsPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        proc.stderr.on('data', (d) => (stderr += String(d)));
+        proc.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${id}: ${stderr}`))));
+      }, reject);
+    });
+  }
+
+  it('runs independent runs in parallel worker processes, never before their dependencies', async () => {
+    const out = join(dir, 'jobs');
+    const preset = microPreset();
+    preset.diagnostics = { types: ['dyck', 'set'], tasks: ['haystack'], shuffled: [] };
+    const plan = planStudy(['diagnostics'], preset, out);
+    const finished = new Set<string>();
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const outcome = await runStudy(plan, {
+      backend: 'wasm',
+      progress: false,
+      jobs: 2,
+      spawnRun: async (studyDir, id) => {
+        const run = plan.runs.find((r) => r.id === id)!;
+        for (const d of run.deps) expect(finished.has(d), `${id} started before ${d} finished`).toBe(true);
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        try {
+          await execChild(studyDir, id);
+        } finally {
+          inFlight--;
+        }
+        finished.add(id);
+      },
+    });
+    expect(outcome).toMatchObject({ runs: 5, executed: 5, skipped: 0 });
+    expect(maxInFlight).toBe(2);
+    for (const r of plan.runs) expect(runStatus(r)).toBe('complete');
+  });
+
+  it('stops scheduling after a worker fails and never starts the runs that depend on it', async () => {
+    const out = join(dir, 'jobs-fail');
+    const preset = microPreset();
+    preset.diagnostics = { types: ['dyck'], tasks: ['haystack'], shuffled: [] };
+    const plan = planStudy(['diagnostics'], preset, out);
+    const started: string[] = [];
+    await expect(
+      runStudy(plan, {
+        backend: 'wasm',
+        progress: false,
+        jobs: 2,
+        spawnRun: async (_out, id) => {
+          started.push(id);
+          if (id.startsWith('pretrain/')) throw new Error(`worker for ${id} crashed`);
+          await new Promise((r) => setTimeout(r, 50));
+        },
+      }),
+    ).rejects.toThrow(/worker for pretrain\/dyck-2_4_16-s42 crashed/);
+    expect(started).not.toContain('finetune/haystack-dyck-s0');
+  });
+});

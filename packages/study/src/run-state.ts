@@ -25,6 +25,11 @@ export interface WarmupRecord {
   /** Masked-target accuracy of the warm-up model on held-out samples of its own data (last evaluation). */
   accuracy: number | null;
   loss: number | null;
+  /**
+   * Own-task score of the final weights on fresh samples: Dyck closing-bracket accuracy, else masked-token
+   * accuracy (absent in records written before it existed).
+   */
+  ownTask?: { metric: string; accuracy: number; count: number; samples: number } | null;
   backend: string;
   wallMs: number;
 }

@@ -1,5 +1,9 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { RunSummary } from '@procpt/eval';
 import { describe, expect, it } from 'vitest';
+import { runStudy } from './execute.js';
 import { planStudy } from './plan.js';
 import { studyPreset } from './presets.js';
 import { semanticRows } from './semantic-plan.js';
@@ -20,6 +24,38 @@ describe('semantic experiment', () => {
     expect(transferred.config.data.train).toMatchObject({ kind: 'shard', vocabSize: 50257 });
     const math = plan.runs.find((r) => r.semantic?.domain === 'math')!;
     expect(math.config.model.vocabSize).toBe(99);
+    // math trains and validates on answer characters of DM-Math problems, as the paper does
+    expect(math.config.data.train).toMatchObject({ kind: 'dm-math', part: 'train' });
+    expect(math.config.data.eval).toMatchObject({ kind: 'dm-math', part: 'interpolate' });
+  });
+
+  it('trains math on DM-Math answers and scores problem accuracy on the interpolate split', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'procpt-semantic-math-'));
+    try {
+      const preset = studyPreset('tiny');
+      preset.seeds = [0];
+      preset.semantic = {
+        ...preset.semantic,
+        domains: ['math'],
+        types: [],
+        steps: 3,
+        batchSize: 2,
+        evalEvery: 3,
+        mathPerModule: 4,
+      };
+      const plan = planStudy(['semantic'], preset, dir);
+      expect(plan.runs.map((r) => r.id)).toEqual(['finetune/semantic-math-none-s0']);
+      await runStudy(plan, { backend: 'wasm', progress: false });
+      const result = JSON.parse(await readFile(join(plan.runs[0]!.dir, 'result.json'), 'utf8'));
+      expect(result).toMatchObject({ kind: 'semantic', task: 'math', procedural: 'none' });
+      expect(result.metrics.loss).toBeGreaterThan(0);
+      for (const m of ['problemAccuracy', 'exactMatch', 'answerTokenAccuracy']) {
+        expect(result.metrics[m], m).toBeGreaterThanOrEqual(0);
+        expect(result.metrics[m], m).toBeLessThanOrEqual(1);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports tokens-to-baseline-loss against the seed-matched baseline', () => {

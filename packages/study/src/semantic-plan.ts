@@ -1,8 +1,17 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '@procpt/core';
-import { prepareCorpus } from '@procpt/corpora';
-import { RUN_SUMMARY_FILE, type RunSummary, mean, tokensToTarget } from '@procpt/eval';
+import { DmMathSource, prepareCorpus } from '@procpt/corpora';
+import {
+  type MathProblem,
+  RUN_SUMMARY_FILE,
+  type RunSummary,
+  mathAccuracy,
+  mean,
+  tokensToTarget,
+} from '@procpt/eval';
+import { loadCheckpoint } from '@procpt/model';
+import { CharTokenizer } from '@procpt/tokenizer';
 import { readMetrics } from '@procpt/trainer-gpu';
 import type { SemanticDomain } from './paper-values.js';
 import type { PlanBuilder, PlannedRun } from './plan.js';
@@ -22,7 +31,8 @@ const MIN_WARMUP_STEPS = 20;
  * initialised embeddings. Token shards of each domain are prepared once, by the first run that needs them.
  */
 export function planSemantic(b: PlanBuilder): void {
-  const { semantic: s, seeds } = b.preset;
+  const { semantic: s } = b.preset;
+  const seeds = s.seeds ?? b.preset.seeds;
   const semanticTokens = s.steps * s.batchSize * s.accumulation * s.length;
   const shape = { size: s.size, nPositions: s.length - 1 };
   const warmups = s.types.map((type) => {
@@ -53,6 +63,15 @@ function semanticRun(
   const label = warmup ? warmup.warmup!.label : 'none';
   const name = `semantic-${domain}-${label}-s${seed}`;
   const shard = (file: string) => ({ kind: 'shard' as const, path: join(dataDir, file), vocabSize });
+  // Math trains and validates as the paper does: answer characters only, problems packed into rows
+  // (train-* files, then the interpolate split). Language and code score every token of their shards.
+  const data =
+    domain === 'math'
+      ? {
+          train: { kind: 'dm-math' as const, root: dataDir, part: 'train' as const },
+          eval: { kind: 'dm-math' as const, root: dataDir, part: 'interpolate' as const },
+        }
+      : { train: shard('train.bin'), eval: shard('val.bin') };
   return b.add(
     {
       id: `finetune/${name}`,
@@ -85,8 +104,7 @@ function semanticRun(
             : {}),
         },
         data: {
-          train: shard('train.bin'),
-          eval: shard('val.bin'),
+          ...data,
           batchSize: s.batchSize,
           accumulation: s.accumulation,
           length: s.length,
@@ -129,18 +147,61 @@ export async function ensureSemanticData(run: PlannedRun): Promise<void> {
   });
 }
 
+/** Interpolate-split problems scored for the math domain's problem accuracy. */
+export const MATH_EVAL_PROBLEMS = 500;
+
+/**
+ * The paper's DM-Math metric on the final weights: teacher-forced problem accuracy on the first
+ * {@link MATH_EVAL_PROBLEMS} interpolate problems that fit a row (longer ones are dropped in training too).
+ */
+async function mathProblemAccuracy(run: PlannedRun): Promise<Record<string, number>> {
+  // rows the model reads whole: as many tokens as it has positions
+  const length = Math.min(run.shape.length, run.shape.nPositions);
+  const source = await DmMathSource.open({ root: run.semantic!.dataDir, part: 'interpolate' });
+  const problems: MathProblem[] = [];
+  try {
+    let drawn = 0;
+    for await (const p of source.problems()) {
+      // a bounded scan: a row too short for most problems must not loop forever
+      if (++drawn > 20 * MATH_EVAL_PROBLEMS) break;
+      const { tokens, loss } = source.encode(p.question, p.answer);
+      if (tokens.length > length) continue;
+      problems.push({ module: p.module, tokens, loss });
+      if (problems.length === MATH_EVAL_PROBLEMS) break;
+    }
+  } finally {
+    await source.close();
+  }
+  if (problems.length === 0) return {};
+  const { model } = await loadCheckpoint(join(run.dir, 'final'));
+  try {
+    const acc = await mathAccuracy(model, problems, {
+      length,
+      padId: new CharTokenizer().special.pad as number,
+    });
+    return {
+      problemAccuracy: acc.problemAccuracy,
+      exactMatch: acc.exactMatch,
+      answerTokenAccuracy: acc.tokenAccuracy,
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
 /** Writes a semantic run's `result.json`: its final validation loss (the curve stays in metrics.jsonl). */
 export async function finishSemantic(run: PlannedRun): Promise<void> {
   const records = await readMetrics(join(run.dir, 'metrics.jsonl'));
   const lastEval = records.filter((r) => r.kind === 'eval').at(-1);
   const loss = typeof lastEval?.loss === 'number' ? lastEval.loss : Number.NaN;
+  const math = run.semantic?.domain === 'math' ? await mathProblemAccuracy(run) : {};
   await writeJsonAtomic(join(run.dir, RUN_SUMMARY_FILE), {
     format: 'procpt.run-summary',
     version: 1,
     run: run.name,
     seed: run.seed,
     ...run.result!,
-    metrics: { loss },
+    metrics: { loss, ...math },
   });
 }
 

@@ -44,6 +44,30 @@ describe('planStudy', () => {
     expect(shuffled?.config.model).toMatchObject({ init: { from: 'transfer', embeddingInit: 'average' } });
   });
 
+  it('uses a task-specific recipe (its own run, dropout and context) only for the task that names it', () => {
+    const preset = studyPreset('tiny');
+    preset.warmupByTask = {
+      haystack: {
+        dyck: { name: 'k4', params: { k: 4, length: 64 }, steps: 7, batchSize: 8, lr: 3e-3, dropout: 0 },
+      },
+    };
+    const plan = planStudy(['diagnostics'], preset, join(dir, 'by-task'));
+    const warmups = plan.runs.filter((r) => r.stage === 'pretrain').map((r) => r.id);
+    expect(warmups).toContain('pretrain/dyck-2_4_16-k4-s42');
+    expect(warmups).toContain('pretrain/shuffled-dyck-2_4_16-k4-s42');
+    const own = plan.runs.find((r) => r.id === 'pretrain/dyck-2_4_16-k4-s42')!;
+    expect(own.config).toMatchObject({ steps: 7, model: { dropout: 0, tied: true } });
+    expect(own.config.data.train).toMatchObject({ type: 'dyck', params: { k: 4, length: 64 } });
+    const haystack = plan.runs.find((r) => r.id === 'finetune/haystack-dyck-s0')!;
+    expect(haystack.deps).toEqual(['pretrain/dyck-2_4_16-k4-s42']);
+    // reversed-addition keeps the preset's Dyck recipe (k = 8, dropout 0.1)
+    const other = plan.runs.find((r) => r.id === 'finetune/reversed-addition-dyck-s0')!;
+    const otherWarmup = plan.runs.find((r) => r.id === other.deps[0])!;
+    expect(otherWarmup.id).not.toContain('k4');
+    expect(otherWarmup.config).toMatchObject({ model: { dropout: 0.1 } });
+    expect(otherWarmup.config.data.train).toMatchObject({ params: { k: 8 } });
+  });
+
   it('rejects unknown experiments, presets and recipes with usage errors', () => {
     expect(parseExperiments('all')).toEqual([...EXPERIMENTS]);
     expect(() => parseExperiments('diagnostics,nope')).toThrow(/unknown experiment "nope"/);
@@ -56,6 +80,12 @@ describe('planStudy', () => {
       semanticSize: '1.3B',
     });
     expect(p.warmup.dyck).toMatchObject({ steps: 2000, params: { k: 4, length: 128 } });
+    // quick's haystack-specific Dyck recipe gives way to the user's override
+    expect(studyPreset('quick').warmupByTask?.haystack?.dyck).toMatchObject({
+      params: { k: 4 },
+      steps: 4000,
+    });
+    expect(p.warmupByTask?.haystack?.dyck).toBeUndefined();
     expect(p.semantic.size).toBe('24_16_2048');
   });
 });
@@ -116,11 +146,19 @@ describe('a tiny study end to end', () => {
     expect(json.assembly.map((a) => a.pretraining)).toEqual(['set:attn+eca:ffn']);
     expect(json.warmups.map((w) => w.pretraining).sort()).toEqual(['dyck', 'eca', 'set']);
     expect(json.warmups.every((w) => w.steps === 6 && w.accuracy !== null)).toBe(true);
+    // each warm-up is scored on fresh samples of its own task: closing brackets for Dyck
+    const metrics = Object.fromEntries(json.warmups.map((w) => [w.pretraining, w.taskMetric]));
+    expect(metrics).toEqual({ dyck: 'closing-bracket', set: 'masked-token', eca: 'masked-token' });
+    for (const w of json.warmups) {
+      expect(w.taskAccuracy).toBeGreaterThanOrEqual(0);
+      expect(w.taskAccuracy).toBeLessThanOrEqual(1);
+    }
     const md = await readFile(join(out, 'report.md'), 'utf8');
     expect(md).toContain('| haystack | none |');
     expect(md).toContain('11.3'); // the paper's no-warm-up haystack accuracy, beside ours
     expect(md).toContain('96.9');
     expect(md).toContain('Warm-ups');
+    expect(md).toContain('closing brackets');
   });
 
   it('refuses a study directory of another preset', async () => {

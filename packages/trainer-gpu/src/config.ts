@@ -33,7 +33,21 @@ const diagnosticData = z.strictObject({
   testSize: posInt.optional(),
 });
 
-const dataSource = z.discriminatedUnion('kind', [procgenData, shardData, diagnosticData]);
+/**
+ * DeepMind-Math question/answer files (`procpt corpora dm-math` or the released dataset) as the paper trains
+ * on them: `BOS question SEP answer`, loss on answer characters only, packed greedily into rows.
+ */
+const dmMathData = z.strictObject({
+  kind: z.literal('dm-math'),
+  /** `mathematics_dataset-v1.0`, or the folder that holds it. */
+  root: z.string().min(1),
+  /** `train` (easy + medium + hard), `interpolate` or `extrapolate`; default: train for training, interpolate for eval. */
+  part: z.enum(['train', 'interpolate', 'extrapolate']).optional(),
+  /** Seed of the difficulty/module draws (default: 42, the paper's). */
+  seed: nonNegInt.optional(),
+});
+
+const dataSource = z.discriminatedUnion('kind', [procgenData, shardData, diagnosticData, dmMathData]);
 
 /** The schema of a run config (YAML/JSON). Every field but `name`, `steps`, `model.size`, `data` has a default. */
 export const runConfigSchema = z.strictObject({

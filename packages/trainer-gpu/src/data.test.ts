@@ -1,3 +1,8 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeDmMath } from '@procpt/corpora';
+import { CharTokenizer } from '@procpt/tokenizer';
 import { describe, expect, it } from 'vitest';
 import { resolveData, shardSource } from './data.js';
 import { presetNames, resolveRunConfig } from './presets.js';
@@ -23,6 +28,51 @@ describe('resolveData', () => {
       batches++;
     }
     expect(batches).toBe(2);
+  });
+
+  it('reads DM-Math files with answer-only loss: train from train-*, eval from interpolate', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'procpt-dmmath-'));
+    try {
+      await writeDmMath({ out: dir, perModule: 3, seed: 1 });
+      const config = resolveRunConfig({
+        name: 'm',
+        steps: 1,
+        model: { size: '1_1_8' },
+        data: {
+          train: { kind: 'dm-math', root: dir },
+          eval: { kind: 'dm-math', root: dir },
+          batchSize: 2,
+          length: 96,
+        },
+      });
+      const train = await resolveData(config.data.train, 0, 'train');
+      const test = await resolveData(config.data.eval!, 0, 'eval');
+      expect(train.source.describe()).toMatchObject({ kind: 'dm-math', part: 'train' });
+      expect(test.source.describe()).toMatchObject({ kind: 'dm-math', part: 'interpolate' });
+      const chars = new CharTokenizer();
+      const { bos, sep } = chars.special;
+      expect(train.vocabSize).toBe(chars.vocabSize);
+      const batch = (await train.source.batches({ batch: 2, length: 96 })[Symbol.asyncIterator]().next())
+        .value!;
+      // Scored targets are exactly the characters after a SEP, up to the next BOS or padding.
+      let inAnswer = false;
+      let scored = 0;
+      for (let i = 0; i < batch.tokens.length; i++) {
+        const t = batch.tokens[i]!;
+        if (i % 96 === 0) inAnswer = false;
+        if (t === bos) inAnswer = false;
+        const expected = inAnswer && t !== chars.special.pad ? 1 : 0;
+        expect(batch.loss[i], `position ${i}`).toBe(expected);
+        scored += expected;
+        if (t === sep) inAnswer = true;
+      }
+      expect(scored).toBeGreaterThan(0);
+      await expect(resolveData({ kind: 'dm-math', root: join(dir, 'nope') }, 0, 'train')).rejects.toThrow(
+        /cannot read DM-Math directory/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

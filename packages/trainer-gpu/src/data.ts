@@ -1,5 +1,6 @@
 import type { BatchOptions, CursorBatch, DataSource, DataSpec } from '@procpt/core';
 import { ProcptError } from '@procpt/core';
+import { DmMathSource } from '@procpt/corpora';
 import { DiagnosticDataset } from '@procpt/eval';
 import { createGenerator, generatorSource } from '@procpt/procgen';
 import * as tokenizer from '@procpt/tokenizer';
@@ -34,8 +35,8 @@ function api<T>(mod: unknown, name: string, pkg: string, what: string): T {
 
 /**
  * Builds the data source of a config entry: a procgen generator (`createGenerator` +
- * `generatorSource`), an llm.c token shard, or a diagnostic task's training stream / test set
- * (`split`) from @procpt/eval. `seed` is the run seed, used when the entry has none.
+ * `generatorSource`), an llm.c token shard, a diagnostic task's training stream / test set
+ * (`split`) from @procpt/eval, or DeepMind-Math files (answer-only loss, packed rows). `seed` is the run seed, used when the entry has none.
  */
 export async function resolveData(
   config: DataSourceConfig,
@@ -74,6 +75,15 @@ export async function resolveData(
       return split === 'train'
         ? { ...common, source: dataset.trainSource() }
         : { ...common, source: dataset.testSource(), rows: dataset.test.length };
+    }
+    case 'dm-math': {
+      const source = await DmMathSource.open({
+        root: config.root,
+        part: config.part ?? (split === 'train' ? 'train' : 'interpolate'),
+        seed: config.seed ?? 42,
+      });
+      // Rows are packed problems: the row length is the run's data.length (the paper: 512).
+      return { source, vocabSize: source.describe().vocabSize as number, length: undefined };
     }
   }
 }

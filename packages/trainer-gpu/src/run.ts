@@ -121,7 +121,7 @@ export async function runTraining(config: RunConfig, options: RunOptions = {}): 
   const evalData = config.data.eval ? await resolveData(config.data.eval, config.seed, 'eval') : undefined;
   const length = config.data.length ?? train.length;
   if (length === undefined) {
-    throw new ProcptError('config', 'data.length is required for token-shard data', {
+    throw new ProcptError('config', 'data.length is required for token-shard and DM-Math data', {
       hint: 'set data.length to the context length in tokens (model inputs are length - 1)',
     });
   }
@@ -236,5 +236,7 @@ export async function runTraining(config: RunConfig, options: RunOptions = {}): 
     }
   } finally {
     model.dispose();
+    await train.source.close?.();
+    await evalData?.source.close?.();
   }
 }
