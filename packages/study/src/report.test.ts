@@ -88,9 +88,35 @@ async function fakeStudy(dir: string): Promise<void> {
       tokens: 61_440,
       accuracy: 0.42,
       loss: 1.9,
+      ...(label === 'dyck'
+        ? { ownTask: { metric: 'closing-bracket', accuracy: 0.995, count: 1800, samples: 64 } }
+        : {}),
       backend: 'wasm',
       wallMs: 3000,
     });
+  }
+  // semantic runs: union reaches the baseline's final loss with half the tokens
+  for (const domain of ['language', 'math']) {
+    for (const procedural of ['none', 'union']) {
+      for (const seed of [0, 1]) {
+        const name = `semantic-${domain}-${procedural}-s${seed}`;
+        const losses = procedural === 'none' ? [4, 3, 2] : [3, 2, 1.5];
+        await writeJsonAtomic(join(dir, 'finetune', name, 'result.json'), {
+          format: 'procpt.run-summary',
+          version: 1,
+          run: name,
+          seed,
+          kind: 'semantic',
+          task: domain,
+          procedural,
+          metrics: {
+            loss: losses[2],
+            ...(domain === 'math' ? { problemAccuracy: procedural === 'none' ? 0.2 : 0.25 } : {}),
+          },
+          curve: losses.map((loss, i) => ({ step: i + 1, tokens: 1000 * (i + 1), metrics: { loss } })),
+        });
+      }
+    }
   }
 }
 
@@ -120,11 +146,20 @@ describe('study report', () => {
       expect.arrayContaining(['dyck:attn', 'set:attn', 'dyck:everything']),
     );
     expect(json.assembly).toEqual([expect.objectContaining({ pretraining: 'set:attn+eca:ffn', seeds: 3 })]);
-    expect(json.semantic).toEqual([]);
+    const semantic = Object.fromEntries(json.semantic.map((r) => [`${r.domain}/${r.pretraining}`, r]));
+    expect(semantic['language/union']).toMatchObject({ tokensToBaselineLoss: 2000, ratio: 2 / 3, seeds: 2 });
+    expect(semantic['math/union']).toMatchObject({ finalLoss: 1.5, seeds: 2 });
+    expect(semantic['math/union']!.problemAccuracy).toBeCloseTo(0.25, 10);
+    expect(semantic['language/none']!.problemAccuracy).toBeNull();
+    const dyck = json.warmups.find((w) => w.pretraining === 'dyck');
+    expect(dyck).toMatchObject({ taskMetric: 'closing-bracket', taskAccuracy: 0.995 });
+    expect(json.warmups.find((w) => w.pretraining === 'set')).toMatchObject({ taskMetric: null });
     expect(json.wallMs).toBe(61_000);
     const md = await readFile(join(out, 'report.md'), 'utf8');
     expect(md).toMatch(/\| haystack \| dyck \| 91\.0 \[90\.0, 92\.0\] \(n=3\) \| 96\.9 \|/);
     expect(md).toMatch(/set:attn\+eca:ffn \| 94\.0 \[93\.0, 95\.0\] \(n=3\) · paper 94\.4/);
+    expect(md).toMatch(/\| dyck \| 2_4_16 \| 60 \| [^|]+ \| closing brackets \| 99\.5 \|/);
+    expect(md).toMatch(/\| math \| union \| 1\.500 \| 4\.48 \| 2000 \| 66\.7 \| 25\.0 \| 2 \|/);
   });
 
   it.skipIf(!existsSync(CHROMIUM))(
@@ -166,6 +201,7 @@ describe('study report', () => {
             'transfer-parts',
             'weight-assembly',
             'semantic-paper',
+            'semantic',
           ]),
         );
         for (let i = 0; i < ids.length; i++) {

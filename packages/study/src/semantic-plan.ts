@@ -212,6 +212,9 @@ export interface SemanticRow {
   finalLoss: number;
   tokensToBaselineLoss: number | null;
   ratio: number | null;
+  /** Math: the paper's teacher-forced DM-Math problem accuracy in [0, 1], mean over seeds; else null. */
+  problemAccuracy: number | null;
+  seeds: number;
 }
 
 function lossCurve(run: RunSummary): { tokens: number; loss: number }[] {
@@ -246,10 +249,13 @@ export function semanticRows(runs: readonly RunSummary[]): SemanticRow[] {
       return [tokensToTarget(curve, base)];
     });
     const reached = efficiency.filter((e) => e.tokens !== null);
+    const accuracy = group.map((r) => r.metrics.problemAccuracy).filter((a) => typeof a === 'number');
     rows.push({
       domain,
       pretraining,
       finalLoss,
+      problemAccuracy: accuracy.length === group.length ? mean(accuracy) : null,
+      seeds: group.length,
       tokensToBaselineLoss:
         reached.length === efficiency.length && reached.length > 0
           ? mean(reached.map((e) => e.tokens as number))
