@@ -65,7 +65,20 @@ describe('selectBackend', () => {
 describe('listBackends', () => {
   it('lists every backend with its status and needs', async () => {
     const rows = await listBackends();
-    expect(rows.map((r) => r.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'procpt-native', 'wasm', 'cpu']);
+    expect(rows.map((r) => r.name)).toEqual([
+      'tensorflow-gpu',
+      'webgpu',
+      'tensorflow',
+      'procpt-native',
+      'wasm',
+      'cpu',
+    ]);
+    const webgpu = rows.find((r) => r.name === 'webgpu')!;
+    expect(webgpu.needs).toMatch(/webgpu@0\.6\.2 and a Vulkan driver/);
+    // available with the adapter it found, missing, or broken with Dawn's reason (e.g. no Vulkan driver)
+    if (webgpu.status === 'available')
+      expect(webgpu.detail).toMatch(/^adapter: .+(hardware GPU|CPU adapter)$/);
+    else expect(webgpu.reason).toBeTruthy();
     for (const row of rows) expect(row.needs.length).toBeGreaterThan(10);
     expect(rows.find((r) => r.name === 'tensorflow-gpu')?.needs).toMatch(/CUDA 11\.2/);
     expect(rows.find((r) => r.name === 'wasm')).toMatchObject({ status: 'available' });

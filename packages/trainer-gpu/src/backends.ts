@@ -4,19 +4,29 @@ import { ProcptError } from '@procpt/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { useFusedAdamW } from './adamw.js';
 import { installCpuKernels, installWasmKernels } from '@procpt/model';
+import {
+  type WebGpuAdapter,
+  adapterLabel,
+  importWebGpuBackend,
+  initWebGpuRuntime,
+  installWebGpuKernels,
+} from './webgpu.js';
 
 /** The compute backends procpt can train on, fastest first. */
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'procpt-native' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'procpt-native' | 'wasm' | 'cpu';
 
 /** `auto` tries {@link BACKEND_ORDER} and keeps the first that loads. */
 export type BackendPreference = 'auto' | BackendName;
 
 /**
- * Order tried by `auto`: libtensorflow when installed, then procpt's own native SIMD/multithreaded backend
- * (built from C++ at install; skipped with a one-line notice when its build failed), then wasm, then cpu.
+ * Order tried by `auto`: libtensorflow-gpu when installed, then WebGPU through Dawn (Vulkan) when its
+ * optional packages are installed and the adapter is a hardware GPU, then libtensorflow on the CPU, then
+ * procpt's own native SIMD/multithreaded backend (built from C++ at install; skipped with a one-line notice
+ * when its build failed), then wasm, then cpu.
  */
 export const BACKEND_ORDER: readonly BackendName[] = [
   'tensorflow-gpu',
+  'webgpu',
   'tensorflow',
   'procpt-native',
   'wasm',
@@ -39,6 +49,8 @@ export interface BackendReport {
   /** wasm and procpt-native: effective thread count; wasm: whether the SIMD binary runs. */
   threads?: number;
   simd?: boolean;
+  /** webgpu: the adapter Dawn picked (a software adapter such as lavapipe computes on the CPU). */
+  adapter?: WebGpuAdapter;
   /** Human notes: fallbacks taken, silent CPU fallback, kernels patched. */
   notes: string[];
 }
@@ -51,16 +63,20 @@ export interface BackendAvailability {
   status: 'available' | 'missing' | 'broken';
   /** Why it is missing or broken (first line of the loader's error). */
   reason?: string;
+  /** webgpu when probed: the adapter it would run on. */
+  detail?: string;
   /** What it needs to work. */
   needs: string;
 }
 
 interface BackendSpec {
   pkg: string;
+  /** Further packages it needs (webgpu: Dawn's `webgpu`). */
+  also?: string[];
   tfName: string;
   needs: string;
-  /** Installs the package's kernels into tfjs-core; throws when it cannot. */
-  load(options: SelectOptions): Promise<void>;
+  /** Installs the package's kernels into tfjs-core; throws when it cannot (or, in `auto`, should not). */
+  load(options: SelectOptions, auto: boolean): Promise<void>;
 }
 
 /** Options of {@link selectBackend}. */
@@ -76,6 +92,24 @@ const TFJS_NODE_NEEDS =
   'pnpm add @tensorflow/tfjs-node@4.22.0 — its install script downloads libtensorflow 2.9.1 from storage.googleapis.com, so it fails without that network access';
 const TFJS_NODE_GPU_NEEDS =
   'pnpm add @tensorflow/tfjs-node-gpu@4.22.0 on Linux x86-64 with an NVIDIA driver > 450, CUDA 11.2 and cuDNN 8.1 libraries on LD_LIBRARY_PATH — its install script downloads libtensorflow-gpu 2.9.1 from storage.googleapis.com';
+
+const WEBGPU_NEEDS =
+  'pnpm add @tensorflow/tfjs-backend-webgpu@4.22.0 webgpu@0.6.2 and a Vulkan driver (NVIDIA/AMD/Intel; Mesa >= 23 lavapipe gives a CPU adapter that only an explicit --backend webgpu uses). PROCPT_DAWN_FLAGS passes Dawn toggles, e.g. adapter=NVIDIA';
+
+/** `auto` skips a software WebGPU adapter: it is a slower CPU path than procpt-native or wasm. */
+class SoftwareAdapter extends Error {}
+
+async function loadWebGpu(auto: boolean): Promise<WebGpuAdapter> {
+  const adapter = await initWebGpuRuntime();
+  if (auto && adapter.software) {
+    throw new SoftwareAdapter(
+      `adapter ${adapterLabel(adapter)} is not a GPU; auto skips it (--backend webgpu forces it)`,
+    );
+  }
+  await importWebGpuBackend();
+  if (!tf.findBackendFactory('webgpu')) throw new Error("tfjs-backend-webgpu registered no 'webgpu' backend");
+  return adapter;
+}
 
 const NATIVE_NEEDS =
   'nothing: bundled with @procpt/trainer-gpu and compiled at install by node-gyp (needs g++ and Python 3; rebuild with `pnpm --filter @procpt/backend-native build:native`). PROCPT_NATIVE=0 disables it';
@@ -113,6 +147,15 @@ const SPECS: Record<BackendName, BackendSpec> = {
     needs: TFJS_NODE_GPU_NEEDS,
     load: async () => {
       await importOptional('@tensorflow/tfjs-node-gpu');
+    },
+  },
+  webgpu: {
+    pkg: '@tensorflow/tfjs-backend-webgpu',
+    also: ['webgpu'],
+    tfName: 'webgpu',
+    needs: WEBGPU_NEEDS,
+    load: async (_options, auto) => {
+      await loadWebGpu(auto);
     },
   },
   tensorflow: {
@@ -161,6 +204,11 @@ function packageVersion(pkg: string): string {
   }
 }
 
+/** The first of a backend's packages that is not installed, if any. */
+function missingPackage(spec: BackendSpec): string | undefined {
+  return [spec.pkg, ...(spec.also ?? [])].find((pkg) => !isInstalled(pkg));
+}
+
 function isInstalled(pkg: string): boolean {
   try {
     require_.resolve(`${pkg}/package.json`);
@@ -175,15 +223,16 @@ function firstLine(error: unknown): string {
   return (text.split('\n').find((l) => l.trim() !== '') ?? text).trim();
 }
 
-async function activate(name: BackendName, options: SelectOptions): Promise<void> {
+async function activate(name: BackendName, options: SelectOptions, auto: boolean): Promise<void> {
   const spec = SPECS[name];
-  if (!isInstalled(spec.pkg)) {
-    throw new ProcptError('backend', `backend ${name} needs ${spec.pkg}, which is not installed`, {
+  const missing = missingPackage(spec);
+  if (missing !== undefined) {
+    throw new ProcptError('backend', `backend ${name} needs ${missing}, which is not installed`, {
       hint: spec.needs,
     });
   }
   try {
-    await spec.load(options);
+    await spec.load(options, auto);
     if (!(await tf.setBackend(spec.tfName)))
       throw new Error(`tf.setBackend('${spec.tfName}') returned false`);
     await tf.ready();
@@ -250,6 +299,14 @@ async function describe(
     );
     useFusedAdamW(native.NATIVE_BACKEND, native.adamwUpdate);
   }
+  if (name === 'webgpu') {
+    const adapter = await initWebGpuRuntime();
+    report.adapter = adapter;
+    if (!adapter.software) report.device = 'gpu';
+    notes.push(`webgpu: ${adapterLabel(adapter)}`);
+    installWebGpuKernels();
+    notes.push('webgpu: AddN patched to sum in groups within the storage-buffer limit');
+  }
   if (name === 'cpu') {
     installCpuKernels();
     notes.push('cpu: @procpt/model linear-time UnsortedSegmentSum installed');
@@ -258,12 +315,13 @@ async function describe(
 }
 
 /**
- * Loads and activates a tfjs backend. `auto` tries `tensorflow-gpu`, `tensorflow`, `procpt-native`, `wasm`,
- * `cpu` in that order, each by dynamic import only when tried, and keeps the first that loads; the skipped
+ * Loads and activates a tfjs backend. `auto` tries `tensorflow-gpu`, `webgpu` (hardware adapters only),
+ * `tensorflow`, `procpt-native`, `wasm`, `cpu` in that order, each by dynamic import only when tried, and
+ * keeps the first that loads; the skipped
  * ones are listed in `notes`, and a procpt-native that cannot load prints one line on stderr
  * (`procpt-native unavailable (<reason>); using wasm`). An explicitly requested backend that cannot load is a `backend`
  * {@link ProcptError} saying what to install. The report says what really runs — including
- * tfjs-node-gpu silently computing on the CPU.
+ * tfjs-node-gpu silently computing on the CPU, and the WebGPU adapter.
  */
 export async function selectBackend(
   preference: BackendPreference = 'auto',
@@ -275,18 +333,19 @@ export async function selectBackend(
         hint: `use one of auto, ${BACKEND_ORDER.join(', ')}`,
       });
     }
-    await activate(preference, options);
+    await activate(preference, options, false);
     return describe(preference, preference, []);
   }
   const notes: string[] = [];
   let nativeReason: string | undefined;
   for (const name of BACKEND_ORDER) {
-    if (!isInstalled(SPECS[name].pkg)) {
-      notes.push(`${name}: skipped, ${SPECS[name].pkg} not installed`);
+    const missing = missingPackage(SPECS[name]);
+    if (missing !== undefined) {
+      notes.push(`${name}: skipped, ${missing} not installed`);
       continue;
     }
     try {
-      await activate(name, options);
+      await activate(name, options, true);
       if (nativeReason !== undefined) {
         // the one line a user without a working C++ build sees (once per process)
         if (!nativeNoticeShown)
@@ -297,7 +356,11 @@ export async function selectBackend(
     } catch (error) {
       const cause = error instanceof ProcptError ? error.cause : error;
       if (cause instanceof NativeUnavailable) nativeReason = cause.reason;
-      notes.push(`${name}: ${error instanceof ProcptError ? error.message : firstLine(error)}`);
+      notes.push(
+        cause instanceof SoftwareAdapter
+          ? `${name}: ${cause.message}`
+          : `${name}: ${error instanceof ProcptError ? error.message : firstLine(error)}`,
+      );
     }
   }
   throw new ProcptError('backend', `no tfjs backend could be loaded: ${notes.join('; ')}`, {
@@ -314,8 +377,10 @@ export async function listBackends(options: { probe?: boolean } = {}): Promise<B
   const rows: BackendAvailability[] = [];
   for (const name of BACKEND_ORDER) {
     const spec = SPECS[name];
-    if (!isInstalled(spec.pkg)) {
-      rows.push({ name, package: spec.pkg, status: 'missing', reason: 'not installed', needs: spec.needs });
+    const missing = missingPackage(spec);
+    if (missing !== undefined) {
+      const reason = missing === spec.pkg ? 'not installed' : `${missing} not installed`;
+      rows.push({ name, package: spec.pkg, status: 'missing', reason, needs: spec.needs });
       continue;
     }
     if (!probe) {
@@ -323,9 +388,11 @@ export async function listBackends(options: { probe?: boolean } = {}): Promise<B
       continue;
     }
     try {
-      await spec.load({});
+      await spec.load({}, false);
       if (!tf.findBackendFactory(spec.tfName)) throw new Error(`no '${spec.tfName}' backend registered`);
-      rows.push({ name, package: spec.pkg, status: 'available', needs: spec.needs });
+      const row: BackendAvailability = { name, package: spec.pkg, status: 'available', needs: spec.needs };
+      if (name === 'webgpu') row.detail = `adapter: ${adapterLabel(await initWebGpuRuntime())}`;
+      rows.push(row);
     } catch (error) {
       rows.push({ name, package: spec.pkg, status: 'broken', reason: firstLine(error), needs: spec.needs });
     }

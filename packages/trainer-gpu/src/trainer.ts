@@ -146,7 +146,7 @@ export class Trainer {
       while (this.state.step < o.steps) {
         const micro = await this.nextBatches(iterator);
         const t0 = performance.now();
-        const { loss, gradNorm, lr, scored } = this.step(micro.batches);
+        const { loss, gradNorm, lr, scored } = await this.step(micro.batches);
         const ms = performance.now() - t0;
         if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
           throw new ProcptError(
@@ -239,8 +239,13 @@ export class Trainer {
     return { batches, cursor: batches.at(-1)!.cursor };
   }
 
-  /** One optimizer step; the update is applied only when loss and gradient norm are finite. */
-  private step(micro: readonly Batch[]): { loss: number; gradNorm: number; lr: number; scored: number } {
+  /**
+   * One optimizer step; the update is applied only when loss and gradient norm are finite. Reads them
+   * back asynchronously: the webgpu backend has no synchronous readback in Node.
+   */
+  private async step(
+    micro: readonly Batch[],
+  ): Promise<{ loss: number; gradNorm: number; lr: number; scored: number }> {
     const o = this.options;
     const lr = learningRate(o.optimizer.lr, o.schedule, this.state.step);
     const seeds = micro.map((_, i) => dropoutSeed(o.seed, this.state.step, i));
@@ -251,7 +256,7 @@ export class Trainer {
     });
     try {
       const both = tf.tidy(() => tf.stack([g.loss, g.norm]));
-      const [loss, gradNorm] = Array.from(both.dataSync());
+      const [loss, gradNorm] = Array.from(await both.data());
       both.dispose();
       if (Number.isFinite(loss) && Number.isFinite(gradNorm))
         this.optimizer.applyGradients(g.grads, lr, g.scale);

@@ -1,0 +1,218 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Gpt, gptConfig } from '@procpt/model';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AdamW } from './adamw.js';
+import { selectBackend } from './backends.js';
+import { computeGradients } from './step.js';
+import { affineSource } from './test-data.js';
+import { Trainer } from './trainer.js';
+import { adapterLabel, describeAdapter, initWebGpuRuntime } from './webgpu.js';
+
+describe('describeAdapter', () => {
+  it('flags fallback and software rasterisers, keeps hardware GPUs', () => {
+    const lavapipe = describeAdapter({
+      info: {
+        vendor: 'mesa',
+        architecture: 'software',
+        device: 'llvmpipe-llvm-15-0-6-256-bits-',
+        description: 'llvmpipe: Mesa 25.0.7',
+        isFallbackAdapter: true,
+      },
+    });
+    expect(lavapipe.software).toBe(true);
+    expect(adapterLabel(lavapipe)).toBe('mesa software (llvmpipe: Mesa 25.0.7), software/CPU adapter');
+    // by name alone, for Dawn builds without isFallbackAdapter
+    expect(describeAdapter({ info: { vendor: 'google', device: 'SwiftShader Device' } }).software).toBe(true);
+    expect(describeAdapter({ isFallbackAdapter: true }).software).toBe(true);
+    const h200 = describeAdapter({
+      info: { vendor: 'nvidia', architecture: 'hopper', device: '', description: 'NVIDIA H200' },
+    });
+    expect(h200).toEqual({
+      vendor: 'nvidia',
+      architecture: 'hopper',
+      device: '',
+      description: 'NVIDIA H200',
+      software: false,
+    });
+    expect(adapterLabel(h200)).toBe('nvidia hopper (NVIDIA H200), hardware GPU');
+    expect(adapterLabel(describeAdapter({}))).toBe('unknown vendor (unnamed device), hardware GPU');
+  });
+});
+
+// Runs where the optional packages are installed and Dawn finds a Vulkan adapter (a GPU, or Mesa >= 23
+// lavapipe on the CPU; bookworm's Mesa 22 lavapipe lacks a feature Dawn requires).
+const why = await initWebGpuRuntime().then(
+  () => '',
+  (e: unknown) => (e instanceof Error ? e.message.split('\n')[0]! : String(e)),
+);
+
+/** Largest |a - b| over the largest |a|: a relative error that ignores near-zero entries. */
+function relDiff(a: Float32Array, b: Float32Array): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(a[i]!));
+  }
+  return scale === 0 ? diff : diff / scale;
+}
+
+interface Fixture {
+  adapterDummy?: never;
+  adamwConfig: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; steps: number };
+  cases: {
+    name: string;
+    config: Parameters<typeof Gpt.fromWeights>[0];
+    tokens: number[][];
+    lossMask: number[][];
+    weights: Record<string, { data: number[] }>;
+    adamw: { losses: number[]; weights: Record<string, { data: number[] }> };
+  }[];
+}
+
+describe.skipIf(why !== '')(`webgpu backend${why ? ` (skipped: ${why})` : ''}`, () => {
+  afterAll(async () => {
+    await selectBackend('cpu');
+  });
+
+  it('is selected explicitly and reports its adapter', async () => {
+    const report = await selectBackend('webgpu');
+    expect(report).toMatchObject({ name: 'webgpu', tfBackend: 'webgpu' });
+    expect(report.adapter).toBeDefined();
+    expect(report.device).toBe(report.adapter!.software ? 'cpu' : 'gpu');
+    expect(report.notes.join('\n')).toMatch(/webgpu: .+, (software\/CPU adapter|hardware GPU)/);
+  });
+
+  it('sums more tensors than a shader has storage buffers (patched AddN)', async () => {
+    await selectBackend('webgpu');
+    const before = tf.memory().numTensors;
+    const xs = Array.from({ length: 29 }, (_, i) => tf.fill([3], i + 1));
+    const sum = tf.addN(xs);
+    expect(Array.from(await sum.data())).toEqual([435, 435, 435]);
+    tf.dispose([...xs, sum]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('gives the loss, gradients and norm of the cpu backend, without leaks', async () => {
+    const config = { ...gptConfig('2_4_32', { vocabSize: 50, nPositions: 16 }), dropout: 0 };
+    const batch = {
+      tokens: Int32Array.from({ length: 48 }, (_, i) => (i * 7 + 3) % 50),
+      loss: Uint8Array.from({ length: 48 }, (_, i) => (i % 3 === 0 ? 0 : 1)),
+      batch: 3,
+      length: 16,
+    };
+    await selectBackend('cpu');
+    const seedModel = Gpt.create(config, { seed: 1 });
+    const weights = new Map<string, Float32Array>();
+    for (const [n, v] of seedModel.params) weights.set(n, (await v.data()) as Float32Array);
+    seedModel.dispose();
+    const run = async (backend: 'cpu' | 'webgpu') => {
+      await selectBackend(backend);
+      const model = Gpt.fromWeights(config, weights);
+      const names = [...model.params.keys()];
+      const before = tf.memory().numTensors;
+      const g = computeGradients(model, [batch], names, { maxNorm: 1, dropoutSeeds: [0], training: false });
+      const grads = new Map<string, Float32Array>();
+      for (const n of names) grads.set(n, (await g.grads[n]!.data()) as Float32Array);
+      const out = { loss: (await g.loss.data())[0]!, norm: (await g.norm.data())[0]!, grads };
+      tf.dispose([...Object.values(g.grads), g.loss, g.norm, g.scale]);
+      expect(tf.memory().numTensors).toBe(before);
+      model.dispose();
+      return out;
+    };
+    const cpu = await run('cpu');
+    const gpu = await run('webgpu');
+    expect(Math.abs(gpu.loss - cpu.loss) / cpu.loss).toBeLessThan(1e-5);
+    expect(Math.abs(gpu.norm - cpu.norm) / cpu.norm).toBeLessThan(1e-5);
+    let worst = 0;
+    for (const [n, g] of cpu.grads) worst = Math.max(worst, relDiff(g, gpu.grads.get(n)!));
+    expect(worst).toBeLessThan(1e-4);
+  });
+
+  it('matches the PyTorch AdamW fixture for 3 steps', async () => {
+    await selectBackend('webgpu');
+    const path = join(
+      fileURLToPath(import.meta.url),
+      '..',
+      '..',
+      '..',
+      'model',
+      'src',
+      'fixtures',
+      'parity.json',
+    );
+    const fixture = JSON.parse(readFileSync(path, 'utf8')) as Fixture;
+    const { lr, beta1, beta2, eps, weightDecay, steps } = fixture.adamwConfig;
+    for (const c of fixture.cases) {
+      const weights = new Map(Object.entries(c.weights).map(([n, w]) => [n, Float32Array.from(w.data)]));
+      const model = Gpt.fromWeights({ ...c.config, dropout: 0 }, weights);
+      const names = [...model.params.keys()];
+      const opt = new AdamW(model.params, names, { beta1, beta2, eps, weightDecay, noDecay: [] });
+      const batch = {
+        tokens: Int32Array.from(c.tokens.flat()),
+        loss: Uint8Array.from(c.lossMask.flat()),
+        batch: c.tokens.length,
+        length: c.tokens[0]!.length,
+      };
+      for (let s = 0; s < steps; s++) {
+        const g = computeGradients(model, [batch], names, {
+          maxNorm: null,
+          dropoutSeeds: [0],
+          training: false,
+        });
+        expect((await g.loss.data())[0]).toBeCloseTo(c.adamw.losses[s]!, 5);
+        opt.applyGradients(g.grads, lr, g.scale);
+        tf.dispose([...Object.values(g.grads), g.loss, g.norm, g.scale]);
+      }
+      let worst = 0;
+      for (const [name, w] of Object.entries(c.adamw.weights)) {
+        const got = await model.param(name).data();
+        for (let i = 0; i < w.data.length; i++) worst = Math.max(worst, Math.abs(got[i]! - w.data[i]!));
+      }
+      console.log(c.name, 'worst abs diff vs torch', worst);
+      expect(worst).toBeLessThan(1e-5);
+      opt.dispose();
+      model.dispose();
+    }
+  });
+
+  it('trains through the Trainer: loss falls, no tensor leaks', async () => {
+    await selectBackend('webgpu');
+    const model = Gpt.create(gptConfig('1_2_16', { vocabSize: 16, nPositions: 16, dropout: 0 }), { seed: 3 });
+    const losses: number[] = [];
+    const before = tf.memory().numTensors;
+    const trainer = new Trainer({
+      model,
+      data: affineSource(16),
+      batchSize: 4,
+      length: 12,
+      accumulation: 2,
+      steps: 12,
+      trainable: [...model.params.keys()],
+      optimizer: {
+        lr: 1e-2,
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+        weightDecay: 0.01,
+        noDecay: [],
+        gradClip: 1,
+      },
+      schedule: { kind: 'cosine', warmupSteps: 2, totalSteps: 12, minLrRatio: 0.1, floor: 'scale' },
+      seed: 5,
+      progress: false,
+      onStep: (m) => {
+        losses.push(m.loss);
+      },
+    });
+    await trainer.run();
+    trainer.dispose();
+    expect(losses).toHaveLength(12);
+    expect(losses.at(-1)!).toBeLessThan(losses[0]! * 0.8);
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+});

@@ -1,0 +1,157 @@
+// WebGPU on Node: Dawn's `webgpu` npm package (Vulkan on Linux) under @tensorflow/tfjs-backend-webgpu.
+// Both packages are optional peers; nothing here is imported until the webgpu backend is tried.
+import * as tf from '@tensorflow/tfjs-core';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+
+/** The adapter Dawn picked, as {@link describeAdapter} reports it. */
+export interface WebGpuAdapter {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /**
+   * True for a software (CPU) adapter: Dawn's fallback flag, or a known software rasteriser name
+   * (lavapipe/llvmpipe, SwiftShader, WARP). `auto` never picks those.
+   */
+  software: boolean;
+}
+
+/** Structural view of the few WebGPU objects used here (no dependency on `@webgpu/types`). */
+interface AdapterLike {
+  info?: Partial<Record<'vendor' | 'architecture' | 'device' | 'description', string>> & {
+    isFallbackAdapter?: boolean;
+  };
+  isFallbackAdapter?: boolean;
+}
+interface GpuLike {
+  requestAdapter(options?: { powerPreference?: string }): Promise<AdapterLike | null>;
+}
+
+const SOFTWARE_NAMES = /llvmpipe|lavapipe|swiftshader|software|microsoft basic render|\bwarp\b/i;
+
+/** Builds the report of an adapter; `software` from the fallback flag or a software rasteriser's name. */
+export function describeAdapter(adapter: AdapterLike): WebGpuAdapter {
+  const info = adapter.info ?? {};
+  const vendor = info.vendor ?? '';
+  const architecture = info.architecture ?? '';
+  const device = info.device ?? '';
+  const description = info.description ?? '';
+  const software =
+    info.isFallbackAdapter === true ||
+    adapter.isFallbackAdapter === true ||
+    SOFTWARE_NAMES.test(`${architecture} ${device} ${description}`);
+  return { vendor, architecture, device, description, software };
+}
+
+/** One line naming the adapter, e.g. `nvidia hopper (NVIDIA H200), hardware`. */
+export function adapterLabel(a: WebGpuAdapter): string {
+  const name = a.description || a.device || 'unnamed device';
+  const head = [a.vendor, a.architecture].filter((s) => s !== '').join(' ') || 'unknown vendor';
+  return `${head} (${name}), ${a.software ? 'software/CPU adapter' : 'hardware GPU'}`;
+}
+
+let installing: Promise<GpuLike> | undefined;
+
+/**
+ * Creates Dawn's `navigator.gpu` (once per process) and asks it for the high-performance adapter
+ * tfjs will get. `PROCPT_DAWN_FLAGS` (comma-separated Dawn toggles such as `backend=vulkan` or
+ * `adapter=NVIDIA`) is passed to Dawn's `create`. An existing `navigator.gpu` is used as is. Throws
+ * when Dawn finds no adapter.
+ */
+export async function initWebGpuRuntime(): Promise<WebGpuAdapter> {
+  installing ??= installNavigatorGpu();
+  // a failed install (package missing or broken) may be retried later; do not keep the rejection
+  installing.catch(() => {
+    installing = undefined;
+  });
+  const gpu = await installing;
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) {
+    throw new Error(
+      'Dawn found no WebGPU adapter (no Vulkan driver: install the GPU vendor driver, or Mesa >= 23 lavapipe for a CPU adapter)',
+    );
+  }
+  return describeAdapter(adapter);
+}
+
+async function installNavigatorGpu(): Promise<GpuLike> {
+  const g = globalThis as { navigator?: { gpu?: GpuLike } };
+  if (g.navigator?.gpu) return g.navigator.gpu;
+  const specifier: string = 'webgpu';
+  const dawn = (await import(specifier)) as {
+    create(flags: string[]): GpuLike;
+    globals: Record<string, unknown>;
+  };
+  const flags = (process.env.PROCPT_DAWN_FLAGS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const gpu = dawn.create(flags);
+  // tfjs-backend-webgpu reads GPUBufferUsage, GPUMapMode, ... as globals, as in a browser
+  for (const [name, value] of Object.entries(dawn.globals)) {
+    if (!(name in globalThis)) Object.defineProperty(globalThis, name, { value, configurable: true });
+  }
+  const navigator = { ...(g.navigator ?? {}), gpu };
+  Object.defineProperty(globalThis, 'navigator', { value: navigator, configurable: true, writable: true });
+  return gpu;
+}
+
+/** Imports the tfjs webgpu backend; it registers itself only when `navigator.gpu` already exists. */
+export async function importWebGpuBackend(): Promise<void> {
+  const specifier: string = '@tensorflow/tfjs-backend-webgpu';
+  await import(specifier);
+}
+
+interface WebGpuKernelArgs {
+  inputs: TensorInfo[];
+  backend: {
+    device: { limits: { maxStorageBuffersPerShaderStage: number } };
+    disposeData(id: object): boolean;
+  };
+  attrs?: unknown;
+}
+type WebGpuKernel = (args: WebGpuKernelArgs) => TensorInfo;
+
+let kernelsInstalled = false;
+
+/**
+ * Patches tfjs-backend-webgpu 4.22 where it cannot run procpt's model. Its `AddN` binds every input
+ * as a storage buffer in one shader, so more than `maxStorageBuffersPerShaderStage - 1` (7 at the
+ * WebGPU default limit tfjs requests) fails pipeline validation and yields garbage: AdamW's global
+ * gradient norm sums one square per parameter (29+ inputs). The replacement sums in groups that fit,
+ * as tfjs's own `Concat` does. Idempotent; call after the webgpu backend is registered.
+ */
+export function installWebGpuKernels(): void {
+  if (kernelsInstalled) return;
+  const original = tf.getKernel('AddN', 'webgpu');
+  if (!original) throw new Error("installWebGpuKernels: the 'webgpu' backend is not registered");
+  const addN = original.kernelFunc as unknown as WebGpuKernel;
+  const chunked: WebGpuKernel = (args) => {
+    const group = Math.max(2, args.backend.device.limits.maxStorageBuffersPerShaderStage - 1);
+    let inputs = args.inputs;
+    const temporaries: TensorInfo[] = [];
+    while (inputs.length > group) {
+      const partial: TensorInfo[] = [];
+      for (let i = 0; i < inputs.length; i += group) {
+        const slice = inputs.slice(i, i + group);
+        if (slice.length === 1) partial.push(slice[0]!);
+        else {
+          const sum = addN({ ...args, inputs: slice });
+          temporaries.push(sum);
+          partial.push(sum);
+        }
+      }
+      inputs = partial;
+    }
+    const result = addN({ ...args, inputs });
+    for (const t of temporaries) args.backend.disposeData(t.dataId);
+    return result;
+  };
+  tf.unregisterKernel('AddN', 'webgpu');
+  tf.registerKernel({
+    kernelName: 'AddN',
+    backendName: 'webgpu',
+    kernelFunc: chunked as unknown as tf.KernelFunc,
+  });
+  kernelsInstalled = true;
+}
