@@ -12,6 +12,7 @@ import argparse, json, math, random, sys, time
 import torch, torch.nn as nn, torch.nn.functional as F
 
 torch.set_num_threads(1)
+DEV = torch.device("cpu")   # --device cuda: model and batches on the GPU (data is still drawn on the CPU)
 D, NL, NH = 16, 2, 4
 V_H, MAXLEN, T_H, NPOS_H = 256, 30, 63, 100
 
@@ -30,7 +31,7 @@ class Block(nn.Module):
         sh = lambda t: t.view(B, T, NH, D // NH).transpose(1, 2)
         q, k, v = sh(q), sh(k), sh(v)
         a = (q @ k.transpose(-1, -2)) / math.sqrt(D // NH)
-        a = a.masked_fill(~torch.tril(torch.ones(T, T, dtype=torch.bool)), float("-inf"))
+        a = a.masked_fill(~torch.tril(torch.ones(T, T, dtype=torch.bool, device=x.device)), float("-inf"))
         y = s.drop(a.softmax(-1)) @ v
         x = x + s.drop(s.c_proj(y.transpose(1, 2).reshape(B, T, D)))
         return x + s.drop(s.mlp_proj(F.gelu(s.c_fc(s.ln_2(x)), approximate="tanh")))
@@ -40,12 +41,12 @@ class Block(nn.Module):
         only matters at the query position, so computing just that row is exact and ~2x cheaper."""
         B, T, _ = x.shape
         qkv = s.c_attn(s.ln_1(x))
-        r = torch.arange(B)
+        r = torch.arange(B, device=x.device)
         q = qkv[r, col, :D].view(B, NH, 1, D // NH)
         k = qkv[:, :, D:2 * D].view(B, T, NH, D // NH).transpose(1, 2)
         v = qkv[:, :, 2 * D:].view(B, T, NH, D // NH).transpose(1, 2)
         a = (q @ k.transpose(-1, -2)) / math.sqrt(D // NH)           # [B, NH, 1, T]
-        a = a.masked_fill((torch.arange(T)[None, :] > col[:, None])[:, None, None, :], float("-inf"))
+        a = a.masked_fill((torch.arange(T, device=x.device)[None, :] > col[:, None])[:, None, None, :], float("-inf"))
         y = (a.softmax(-1) @ v).reshape(B, D)
         h = x[r, col] + s.c_proj(y)
         return h + s.mlp_proj(F.gelu(s.c_fc(s.ln_2(h)), approximate="tanh"))
@@ -71,7 +72,7 @@ class GPT(nn.Module):
             nn.init.zeros_(m.bias)
 
     def forward(s, idx):
-        x = s.drop(s.wte(idx) + s.wpe(torch.arange(idx.shape[1])))
+        x = s.drop(s.wte(idx) + s.wpe(torch.arange(idx.shape[1], device=idx.device)))
         for b in s.h:
             x = b(x)
         return s.lm_head(s.ln_f(x))
@@ -93,18 +94,18 @@ def haystack_batch(B, g):
     r = torch.arange(B)
     seq[r, 2 * n] = keys[r, qi] + MAXLEN + V_H // 2
     seq[r, 2 * n + 1] = vals[r, qi]
-    return seq
+    return seq.to(DEV)
 
 
 def haystack_loss(model, seq):
     """Masked CE + accuracy at the query position (exactly one per row), computed only there."""
     inp = seq[:, :-1]
     col = (inp >= MAXLEN + V_H // 2).int().argmax(1)
-    x = model.wte(inp) + model.wpe(torch.arange(inp.shape[1]))
+    x = model.wte(inp) + model.wpe(torch.arange(inp.shape[1], device=inp.device))
     for b in model.h[:-1]:
         x = b(x)
     logits = model.lm_head(model.ln_f(model.h[-1].forward_at(x, col)))
-    tgt = seq[torch.arange(seq.shape[0]), col + 1]
+    tgt = seq[torch.arange(seq.shape[0], device=seq.device), col + 1]
     return F.cross_entropy(logits, tgt), (logits.argmax(-1) == tgt).float().mean()
 
 
@@ -155,6 +156,7 @@ def warm_vocab(w):
 def task_accuracy(m, w, length, n=64):
     """Dyck: accuracy on positions whose target is a closing bracket; others: accuracy on scored outputs."""
     x, mask = warm_batch(w, n, random.Random(999), length)
+    x, mask = x.to(DEV), mask.to(DEV)
     m.eval()
     with torch.no_grad():
         pred = m(x[:, :-1]).argmax(-1)
@@ -170,12 +172,13 @@ def pretrain(w, seed):
     torch.manual_seed(seed)
     rng = random.Random(seed)
     full = w["L"] if w["type"] == "dyck" else 2 * w["L"] + 1
-    m = GPT(warm_vocab(w), full, tied=True, p=w["drop"])
+    m = GPT(warm_vocab(w), full, tied=True, p=w["drop"]).to(DEV)
     opt = torch.optim.AdamW(m.parameters(), lr=w["lr"], weight_decay=w["wd"])
     length = (2 if w["type"] == "dyck" else 1) if w["cur"] else w["L"]
     curve = []
     for s in range(w["steps"]):
         x, mask = warm_batch(w, w["B"], rng, length)
+        x, mask = x.to(DEV), mask.to(DEV)
         logits = m(x[:, :-1])
         ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1), reduction="none")
         loss = (ce * mask.reshape(-1)).sum() / mask.sum()
@@ -213,7 +216,7 @@ def finetune(init, seed, steps, batch, mode, embeds, warmup=500):
     g = torch.Generator(); g.manual_seed(10_000 + seed)
     gt = torch.Generator(); gt.manual_seed(seed)
     test = haystack_batch(2000, gt)
-    m = GPT(V_H, NPOS_H, tied=False)
+    m = GPT(V_H, NPOS_H, tied=False).to(DEV)
     if init is not None:
         transfer(init, m, mode, embeds)
     opt = torch.optim.AdamW(m.parameters(), lr=1e-3, weight_decay=0.001)
@@ -251,7 +254,10 @@ def main():
     ap.add_argument("--embeds", default="average", choices=["average", "random"])
     ap.add_argument("--budget", default="1500x250")
     ap.add_argument("--seeds", default="0,1,2")
+    ap.add_argument("--device", default="cpu", help="cpu or cuda")
     a = ap.parse_args()
+    global DEV
+    DEV = torch.device(a.device)
     w = parse_warmup(a.warmup)
     steps, batch = map(int, a.budget.split("x"))
     for seed in map(int, a.seeds.split(",")):
@@ -262,7 +268,7 @@ def main():
             base.update(warm_loss=round(l, 4), task_acc=round(task_accuracy(init, w, w["L"]), 4),
                         reached_len=reached, curve=curve, warm_s=round(time.time() - t0, 1))
         for mode in (a.transfer.split(",") if w else ["-"]):
-            rec = dict(base, transfer=mode, embeds=a.embeds if mode == "everything" else "-")
+            rec = dict(base, transfer=mode, embeds=a.embeds if mode == "everything" else "-", device=a.device)
             t0 = time.time(); final, best = finetune(init, seed, steps, batch, mode, a.embeds)
             rec.update(acc=round(final, 4), best=round(best, 4), ft_s=round(time.time() - t0, 1))
             print(json.dumps(rec), flush=True)
