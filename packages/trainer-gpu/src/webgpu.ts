@@ -74,26 +74,39 @@ export async function initWebGpuRuntime(): Promise<WebGpuAdapter> {
   return describeAdapter(adapter);
 }
 
-async function installNavigatorGpu(): Promise<GpuLike> {
-  const g = globalThis as { navigator?: { gpu?: GpuLike } };
-  if (g.navigator?.gpu) return g.navigator.gpu;
-  const specifier: string = 'webgpu';
-  const dawn = (await import(specifier)) as {
-    create(flags: string[]): GpuLike;
-    globals: Record<string, unknown>;
-  };
+/** Dawn's npm package `webgpu`: its `create(flags)` and the WebGPU interface globals. */
+export interface DawnModule {
+  create(flags: string[]): unknown;
+  globals: Record<string, unknown>;
+}
+
+/**
+ * Installs `navigator.gpu` from Dawn (and the `GPUBufferUsage`, `GPUMapMode`, ... globals that
+ * tfjs-backend-webgpu reads, as in a browser); Node 20 has no `navigator`. Dawn toggles come from
+ * `PROCPT_DAWN_FLAGS` (comma-separated, e.g. `backend=vulkan,adapter=NVIDIA`). For bundles that import
+ * `webgpu` statically; {@link initWebGpuRuntime} calls it by itself.
+ */
+export function installDawn(dawn: DawnModule): void {
   const flags = (process.env.PROCPT_DAWN_FLAGS ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
   const gpu = dawn.create(flags);
-  // tfjs-backend-webgpu reads GPUBufferUsage, GPUMapMode, ... as globals, as in a browser
   for (const [name, value] of Object.entries(dawn.globals)) {
     if (!(name in globalThis)) Object.defineProperty(globalThis, name, { value, configurable: true });
   }
-  const navigator = { ...(g.navigator ?? {}), gpu };
+  const current = (globalThis as { navigator?: object }).navigator;
+  const navigator = { ...(current ?? {}), gpu };
   Object.defineProperty(globalThis, 'navigator', { value: navigator, configurable: true, writable: true });
-  return gpu;
+}
+
+async function installNavigatorGpu(): Promise<GpuLike> {
+  const g = globalThis as { navigator?: { gpu?: GpuLike } };
+  if (!g.navigator?.gpu) {
+    const specifier: string = 'webgpu';
+    installDawn((await import(specifier)) as DawnModule);
+  }
+  return g.navigator!.gpu!;
 }
 
 /** Imports the tfjs webgpu backend; it registers itself only when `navigator.gpu` already exists. */
