@@ -258,7 +258,7 @@ FN(BiasGeluBackward) {
   if (a.ok) procpt::bias_gelu_bwd(dy, x, bias, dx, db, rows, F);
   return a.done();
 }
-// maskedCrossEntropy(h, w, targets, weights, N, V, d, lossCorrect(Float64Array[2]), dh|null, dw|null)
+// maskedCrossEntropy(h, w, targets, weights, N, V, d, lossCorrect(Float64Array[2]), dh|null, dw|null[, maxChunkRows])
 FN(MaskedCrossEntropy) {
   Args a(env, info);
   const float* h = a.f32(0);
@@ -275,7 +275,8 @@ FN(MaskedCrossEntropy) {
   }
   float* dh = t8 == napi_object ? a.f32(8) : nullptr;
   float* dw = t9 == napi_object ? a.f32(9) : nullptr;
-  if (a.ok) procpt::masked_ce(h, w, targets, weights, N, V, d, lc, dh, dw);
+  const long maxChunkRows = a.argc > 10 ? a.lng(10) : 0;
+  if (a.ok) procpt::masked_ce(h, w, targets, weights, N, V, d, lc, dh, dw, maxChunkRows);
   return a.done();
 }
 

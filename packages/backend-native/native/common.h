@@ -60,8 +60,9 @@ void layernorm_bwd(const float* dy, const float* x, const float* g, const float*
 void bias_gelu_fwd(const float* x, const float* bias, float* y, long rows, int F);
 void bias_gelu_bwd(const float* dy, const float* x, const float* bias, float* dx, float* db, long rows, int F);
 // Returns {weighted loss sum, weighted count of argmax-correct rows}; grads optional (nullptr = skip).
+// max_chunk_rows > 0 caps the rows per chunk (tests); 0 picks chunks of up to 128 MiB of logits.
 void masked_ce(const float* h, const float* w, const int32_t* targets, const float* weights, long N, int V,
-               int d, double* loss_correct, float* dh, float* dw);
+               int d, double* loss_correct, float* dh, float* dw, long max_chunk_rows = 0);
 
 #ifdef PROCPT_AVX2
 // Cephes-style exp on 8 lanes (max rel. error ~2e-7 on [-87, 88]).

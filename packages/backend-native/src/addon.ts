@@ -153,6 +153,8 @@ export interface NativeAddon {
     lossCorrect: Float64Array,
     dh: Float32Array | null,
     dw: Float32Array | null,
+    /** Rows per logits chunk; 0 or absent: chunks of up to 128 MiB of logits. */
+    maxChunkRows?: number,
   ): void;
   /** FLOP/s of register-resident FMA chains on `threads` threads for `seconds` (see native/peak.cc). */
   measurePeakFlops(threads: number, seconds: number): number;
