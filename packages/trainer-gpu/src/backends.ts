@@ -10,6 +10,7 @@ import {
   importWebGpuBackend,
   initWebGpuRuntime,
   installWebGpuKernels,
+  watchWebGpuErrors,
 } from './webgpu.js';
 
 /** The compute backends procpt can train on, fastest first. */
@@ -306,6 +307,8 @@ async function describe(
     notes.push(`webgpu: ${adapterLabel(adapter)}`);
     installWebGpuKernels();
     notes.push('webgpu: AddN patched to sum in groups within the storage-buffer limit');
+    // WebGPU reports invalid work as events, not exceptions: say so on stderr when one happens
+    watchWebGpuErrors();
   }
   if (name === 'cpu') {
     installCpuKernels();

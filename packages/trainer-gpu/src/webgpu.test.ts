@@ -9,7 +9,7 @@ import { selectBackend } from './backends.js';
 import { computeGradients } from './step.js';
 import { affineSource } from './test-data.js';
 import { Trainer } from './trainer.js';
-import { adapterLabel, describeAdapter, initWebGpuRuntime } from './webgpu.js';
+import { adapterLabel, describeAdapter, initWebGpuRuntime, watchWebGpuErrors } from './webgpu.js';
 
 describe('describeAdapter', () => {
   it('flags fallback and software rasterisers, keeps hardware GPUs', () => {
@@ -94,6 +94,24 @@ describe.skipIf(why !== '')(`webgpu backend${why ? ` (skipped: ${why})` : ''}`, 
     expect(Array.from(await sum.data())).toEqual([435, 435, 435]);
     tf.dispose([...xs, sum]);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('counts GPU validation errors, which WebGPU reports as events and not as exceptions', async () => {
+    await selectBackend('webgpu');
+    const device = (
+      tf.backend() as unknown as { device: { limits: { maxStorageBufferBindingSize: number } } }
+    ).device;
+    const limit = device.limits.maxStorageBufferBindingSize;
+    const log = watchWebGpuErrors();
+    expect(watchWebGpuErrors()).toBe(log);
+    const before = log.count;
+    // one float32 tensor just over the binding limit (lavapipe: 128 MiB); skipped on GPUs with larger limits
+    if (limit > 256 * 1024 * 1024) return;
+    const y = tf.tidy(() => tf.add(tf.ones([limit / 4 + 256]), 1));
+    await y.data();
+    y.dispose();
+    expect(log.count).toBeGreaterThan(before);
+    expect(log.first).toMatch(/larger than the maximum storage buffer binding size/);
   });
 
   it('gives the loss, gradients and norm of the cpu backend, without leaks', async () => {

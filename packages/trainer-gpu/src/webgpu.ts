@@ -168,3 +168,44 @@ export function installWebGpuKernels(): void {
   });
   kernelsInstalled = true;
 }
+
+/** Counts the GPU validation errors of the active webgpu backend's device (see {@link watchWebGpuErrors}). */
+export interface WebGpuErrorLog {
+  count: number;
+  /** First line of the first error. */
+  first?: string;
+}
+
+interface EventDevice {
+  addEventListener(
+    type: 'uncapturederror',
+    listener: (event: { error?: { message?: string } }) => void,
+  ): void;
+}
+
+const errorLogs = new WeakMap<object, WebGpuErrorLog>();
+
+/**
+ * WebGPU reports invalid work (a buffer over `maxStorageBufferBindingSize`, too many bindings) as an
+ * event, not an exception, and the op silently returns zeros or garbage. This counts those errors on the
+ * webgpu backend's device and prints the first one on stderr, so a run never looks healthy while its
+ * numbers are invalid. Idempotent per device; call after `tf.setBackend('webgpu')`.
+ */
+export function watchWebGpuErrors(): WebGpuErrorLog {
+  const device = (tf.findBackend('webgpu') as unknown as { device?: EventDevice } | null)?.device;
+  if (!device) throw new Error("watchWebGpuErrors: the 'webgpu' backend is not initialised");
+  let log = errorLogs.get(device);
+  if (log) return log;
+  const created: WebGpuErrorLog = { count: 0 };
+  device.addEventListener('uncapturederror', (event) => {
+    created.count++;
+    if (created.first !== undefined) return;
+    created.first = (event.error?.message ?? 'unknown GPU error').split('\n')[0]!;
+    process.stderr.write(
+      `webgpu: GPU validation error, results computed since are invalid: ${created.first}\n`,
+    );
+  });
+  log = created;
+  errorLogs.set(device, log);
+  return log;
+}

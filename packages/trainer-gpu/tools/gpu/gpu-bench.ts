@@ -20,6 +20,8 @@ import {
   initWebGpuRuntime,
   installDawn,
   installWebGpuKernels,
+  type WebGpuErrorLog,
+  watchWebGpuErrors,
 } from '../../src/webgpu.js';
 
 interface Shape {
@@ -177,6 +179,10 @@ async function main(): Promise<void> {
   );
   installCpuKernels();
   const results: Record<string, unknown> = { backend, node: process.version };
+  let errors: WebGpuErrorLog = { count: 0 };
+  /** Fails `what` when the GPU reported validation errors during it (WebGPU returns garbage then). */
+  const invalid = (before: number) =>
+    errors.count > before ? ` INVALID: ${errors.count - before} GPU validation errors (${errors.first})` : '';
   if (backend === 'webgpu') {
     installDawn(dawn as unknown as DawnModule);
     const adapter = await initWebGpuRuntime();
@@ -187,26 +193,41 @@ async function main(): Promise<void> {
     if (!(await tf.setBackend('webgpu')))
       throw new Error('tf.setBackend("webgpu") failed (see the lines above)');
     installWebGpuKernels();
+    errors = watchWebGpuErrors();
     const limits = (tf.backend() as unknown as { device: { limits: Record<string, number> } }).device.limits;
     console.log(
       `limits: maxStorageBufferBindingSize ${limits.maxStorageBufferBindingSize}, maxBufferSize ${limits.maxBufferSize}, maxStorageBuffersPerShaderStage ${limits.maxStorageBuffersPerShaderStage}`,
     );
-    const checks = [await check('webgpu', '2_4_32', 50, 16, 3), await check('webgpu', '2_4_16', 256, 63, 8)];
-    for (const c of checks) console.log(c.line);
+    const checks = [];
+    for (const [size, V, T, B] of [
+      ['2_4_32', 50, 16, 3],
+      ['2_4_16', 256, 63, 8],
+    ] as const) {
+      const before = errors.count;
+      const c = await check('webgpu', size, V, T, B);
+      const bad = invalid(before);
+      if (bad) c.ok = false;
+      c.line += bad;
+      checks.push(c);
+      console.log(c.line);
+    }
     results.checks = checks;
     if (!checks.every((c) => c.ok)) process.exitCode = 1;
   }
   await tf.setBackend(backend);
   const timings = [];
   for (const shape of shapes) {
+    const before = errors.count;
     try {
       const r = await time(shape, budget);
-      timings.push(r);
+      const bad = invalid(before);
+      timings.push(bad ? { ...r, error: bad.trim() } : r);
+      if (bad) process.exitCode = 1;
       const vs = r.torch
         ? `, ${(r.tokensPerS / r.torch).toFixed(3)}x PyTorch 2.11 H200 (${(r.torch / 1e6).toFixed(2)} M tokens/s)`
         : '';
       console.log(
-        `${r.name} ${r.size} T=${r.T} B=${r.B} V=${r.V}: ${(r.tokensPerS / 1e6).toFixed(4)} M tokens/s, ${r.msPerStep.toFixed(1)} ms/step over ${r.steps} steps (first step ${(r.firstStepMs / 1000).toFixed(1)} s), loss ${r.loss.toFixed(4)}, leaked tensors ${r.leaked}${vs}`,
+        `${r.name} ${r.size} T=${r.T} B=${r.B} V=${r.V}: ${(r.tokensPerS / 1e6).toFixed(4)} M tokens/s, ${r.msPerStep.toFixed(1)} ms/step over ${r.steps} steps (first step ${(r.firstStepMs / 1000).toFixed(1)} s), loss ${r.loss.toFixed(4)}, leaked tensors ${r.leaked}${vs}${bad}`,
       );
     } catch (error) {
       console.log(`${shape.name}: FAILED ${(error as Error).message.split('\n')[0]}`);
