@@ -1,55 +1,27 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleTestChild } from '../../../scripts/test-support/bundle-child.js';
 import { runStudy } from './execute.js';
 import { planStudy } from './plan.js';
 import { runStatus } from './run-state.js';
 import { microPreset } from './testing/fixtures.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const packages = join(here, '..', '..');
 let dir: string;
 let child: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'procpt-study-resume-'));
-  // Bundle the child entry with @procpt/* from source; tfjs stays external (one engine, its .wasm files).
-  const outDir = join(here, '..', 'node_modules', '.cache', 'procpt-test');
-  await mkdir(outDir, { recursive: true });
-  child = join(outDir, `study-child-${process.pid}.mjs`);
-  const alias = Object.fromEntries(
-    ['core', 'model', 'procgen', 'eval', 'tokenizer', 'trainer-gpu', 'corpora'].map((p) => [
-      `@procpt/${p}`,
-      join(packages, p, 'src', 'index.ts'),
-    ]),
-  );
-  await build({
-    entryPoints: [join(here, 'testing', 'study-child.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outfile: child,
-    alias,
-    logLevel: 'error',
-    plugins: [
-      {
-        name: 'externals',
-        setup(b) {
-          // tfjs packages stay external; deep imports of tfjs-core's ESM dist are bundled (Node cannot
-          // load them directly). Third-party packages resolve from the workspace at run time.
-          b.onResolve({ filter: /^@tensorflow\/[^/]+$/ }, (args) => ({ path: args.path, external: true }));
-        },
-      },
-    ],
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
+  child = await bundleTestChild(build, {
+    packageDir: join(here, '..'),
+    entry: join(here, 'testing', 'study-child.ts'),
+    name: 'study-child',
   });
 });
 afterAll(async () => {

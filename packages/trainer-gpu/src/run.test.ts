@@ -6,56 +6,23 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleTestChild } from '../../../scripts/test-support/bundle-child.js';
 import { listBackends } from './backends.js';
 import { readMetrics } from './metrics.js';
 import { resolveRunConfig } from './presets.js';
 import { runTraining } from './run.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const packages = join(here, '..', '..');
 let dir: string;
 let child: string;
 const native = (await listBackends()).find((r) => r.name === 'procpt-native');
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'procpt-run-'));
-  // Bundle the child entry with @procpt/* from source; tfjs stays external (one engine, its .wasm files).
-  const outDir = join(here, '..', 'node_modules', '.cache', 'procpt-test');
-  await mkdir(outDir, { recursive: true });
-  child = join(outDir, `train-child-${process.pid}.mjs`);
-  const alias = Object.fromEntries(
-    ['core', 'model', 'procgen', 'eval', 'tokenizer'].map((p) => [
-      `@procpt/${p}`,
-      join(packages, p, 'src', 'index.ts'),
-    ]),
-  );
-  await build({
-    entryPoints: [join(here, 'testing', 'train-child.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outfile: child,
-    alias,
-    logLevel: 'error',
-    plugins: [
-      {
-        // tfjs packages stay external (one engine, their .wasm files); deep imports of tfjs-core's
-        // ESM dist (gradient registration) are bundled, as Node cannot load them directly.
-        name: 'tfjs-external',
-        setup(b) {
-          b.onResolve({ filter: /^@tensorflow\/[^/]+$/ }, (args) => ({ path: args.path, external: true }));
-          // the native backend finds its addon next to its own files: load its built dist, not a bundled copy
-          b.onResolve({ filter: /^@procpt\/backend-native$/ }, (args) => ({
-            path: args.path,
-            external: true,
-          }));
-        },
-      },
-    ],
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
+  child = await bundleTestChild(build, {
+    packageDir: join(here, '..'),
+    entry: join(here, 'testing', 'train-child.ts'),
+    name: 'train-child',
   });
 });
 afterAll(async () => {
