@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
+import { basename } from 'node:path';
 import { ProcptError } from '@procpt/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { useFusedAdamW } from './adamw.js';
@@ -10,6 +11,8 @@ import {
   importWebGpuBackend,
   initWebGpuRuntime,
   installWebGpuKernels,
+  isSoftwareVulkanManifest,
+  vulkanDriverManifests,
   watchWebGpuErrors,
 } from './webgpu.js';
 
@@ -101,6 +104,17 @@ const WEBGPU_NEEDS =
 class SoftwareAdapter extends Error {}
 
 async function loadWebGpu(auto: boolean): Promise<WebGpuAdapter> {
+  if (auto && process.platform === 'linux') {
+    // decide from the driver manifests first: loading Dawn where it can only fail prints Vulkan noise
+    const manifests = vulkanDriverManifests();
+    if (manifests.length === 0)
+      throw new Error('no Vulkan driver installed (no ICD manifest in */vulkan/icd.d)');
+    if (manifests.every(isSoftwareVulkanManifest)) {
+      throw new SoftwareAdapter(
+        `only software Vulkan drivers (${manifests.map((m) => basename(m)).join(', ')}); auto skips them (--backend webgpu forces it)`,
+      );
+    }
+  }
   const adapter = await initWebGpuRuntime();
   if (auto && adapter.software) {
     throw new SoftwareAdapter(

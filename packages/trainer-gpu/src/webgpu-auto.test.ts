@@ -1,6 +1,43 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { listBackends, selectBackend } from './backends.js';
+import { isSoftwareVulkanManifest, vulkanDriverManifests } from './webgpu.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'procpt-vk-'));
+function manifest(name: string): string {
+  const path = join(dir, name);
+  writeFileSync(
+    path,
+    '{"file_format_version":"1.0.0","ICD":{"library_path":"none.so","api_version":"1.3.0"}}',
+  );
+  return path;
+}
+const nvidia = manifest('nvidia_icd.json');
+const lavapipe = manifest('lvp_icd.x86_64.json');
+
+describe('vulkanDriverManifests', () => {
+  it('takes the listed files, else the icd.d folders of the XDG dirs and /etc', () => {
+    expect(vulkanDriverManifests({ VK_ICD_FILENAMES: `${nvidia}:/nonexistent.json` })).toEqual([nvidia]);
+    expect(vulkanDriverManifests({ VK_DRIVER_FILES: lavapipe, VK_ICD_FILENAMES: nvidia })).toEqual([
+      lavapipe,
+    ]);
+    const data = join(dir, 'share');
+    mkdirSync(join(data, 'vulkan', 'icd.d'), { recursive: true });
+    writeFileSync(join(data, 'vulkan', 'icd.d', 'radeon_icd.x86_64.json'), '{}');
+    const found = vulkanDriverManifests({ XDG_DATA_DIRS: data, XDG_CONFIG_DIRS: join(dir, 'none') });
+    expect(found).toContain(join(data, 'vulkan', 'icd.d', 'radeon_icd.x86_64.json'));
+  });
+
+  it('recognises software drivers by their manifest name', () => {
+    expect(isSoftwareVulkanManifest('/usr/share/vulkan/icd.d/lvp_icd.x86_64.json')).toBe(true);
+    expect(isSoftwareVulkanManifest('/opt/vk_swiftshader_icd.json')).toBe(true);
+    expect(isSoftwareVulkanManifest('/usr/share/vulkan/icd.d/nvidia_icd.json')).toBe(false);
+    expect(isSoftwareVulkanManifest('/usr/share/vulkan/icd.d/intel_icd.x86_64.json')).toBe(false);
+  });
+});
 
 // A stand-in navigator.gpu (set before anything creates Dawn's) drives `auto` deterministically on any
 // machine; it only needs the optional packages installed. vitest runs each test file in its own process.
@@ -22,7 +59,31 @@ Object.defineProperty(globalThis, 'navigator', {
 });
 
 describe.skipIf(installed?.status !== 'available')('auto and the webgpu adapter', () => {
+  it('skips webgpu without loading Dawn when only software Vulkan drivers are installed', async () => {
+    process.env.VK_ICD_FILENAMES = lavapipe;
+    const report = await selectBackend('auto');
+    expect(['procpt-native', 'wasm']).toContain(report.name);
+    expect(report.notes).toContain(
+      'webgpu: only software Vulkan drivers (lvp_icd.x86_64.json); auto skips them (--backend webgpu forces it)',
+    );
+    expect(requests).toBe(0);
+  });
+
+  it('skips webgpu when no Vulkan driver is installed', async () => {
+    process.env.VK_ICD_FILENAMES = join(dir, 'missing.json');
+    process.env.XDG_DATA_DIRS = join(dir, 'empty');
+    process.env.XDG_CONFIG_DIRS = join(dir, 'empty');
+    const report = await selectBackend('auto');
+    if (process.platform === 'linux' && vulkanDriverManifests().length === 0) {
+      expect(report.notes.join('\n')).toMatch(/webgpu: .*no Vulkan driver installed/);
+      expect(requests).toBe(0);
+    }
+    delete process.env.XDG_DATA_DIRS;
+    delete process.env.XDG_CONFIG_DIRS;
+  });
+
   it('skips a software adapter, saying why, and falls through to a CPU backend', async () => {
+    process.env.VK_ICD_FILENAMES = nvidia; // a hardware driver is installed, but the adapter is software
     adapterInfo = {
       vendor: 'mesa',
       architecture: 'software',

@@ -190,7 +190,6 @@ describe.skipIf(why !== '')(`webgpu backend${why ? ` (skipped: ${why})` : ''}`, 
         const got = await model.param(name).data();
         for (let i = 0; i < w.data.length; i++) worst = Math.max(worst, Math.abs(got[i]! - w.data[i]!));
       }
-      console.log(c.name, 'worst abs diff vs torch', worst);
       expect(worst).toBeLessThan(1e-5);
       opt.dispose();
       model.dispose();

@@ -1,5 +1,7 @@
 // WebGPU on Node: Dawn's `webgpu` npm package (Vulkan on Linux) under @tensorflow/tfjs-backend-webgpu.
 // Both packages are optional peers; nothing here is imported until the webgpu backend is tried.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 
@@ -48,6 +50,35 @@ export function adapterLabel(a: WebGpuAdapter): string {
   const name = a.description || a.device || 'unnamed device';
   const head = [a.vendor, a.architecture].filter((s) => s !== '').join(' ') || 'unknown vendor';
   return `${head} (${name}), ${a.software ? 'software/CPU adapter' : 'hardware GPU'}`;
+}
+
+/**
+ * The Vulkan driver manifests (ICD JSON files) the Vulkan loader would read on Linux: the files named by
+ * `VK_DRIVER_FILES` / `VK_ICD_FILENAMES` / `VK_ADD_DRIVER_FILES`, else those in the standard `icd.d`
+ * folders. Lets `auto` skip Dawn entirely (and its stderr chatter) where no Vulkan driver exists.
+ */
+export function vulkanDriverManifests(env: NodeJS.ProcessEnv = process.env): string[] {
+  const listed = (v: string | undefined) => (v ?? '').split(':').filter((f) => f !== '' && existsSync(f));
+  const explicit = listed(env.VK_DRIVER_FILES ?? env.VK_ICD_FILENAMES);
+  if (explicit.length > 0) return [...explicit, ...listed(env.VK_ADD_DRIVER_FILES)];
+  const dataDirs = (env.XDG_DATA_DIRS ?? '/usr/local/share:/usr/share').split(':');
+  const dirs = [
+    ...(env.XDG_CONFIG_DIRS ?? '/etc/xdg').split(':'),
+    '/etc',
+    ...(env.XDG_DATA_HOME ? [env.XDG_DATA_HOME] : []),
+    ...dataDirs,
+  ].map((d) => join(d, 'vulkan', 'icd.d'));
+  const found = new Set<string>();
+  for (const dir of dirs) {
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir)) if (f.endsWith('.json')) found.add(join(dir, f));
+  }
+  return [...found, ...listed(env.VK_ADD_DRIVER_FILES)];
+}
+
+/** True for the manifests of software Vulkan drivers (Mesa lavapipe, SwiftShader). */
+export function isSoftwareVulkanManifest(path: string): boolean {
+  return /(^|[/_-])(lvp|lavapipe|swiftshader|vk_swiftshader)[^/]*\.json$/i.test(path);
 }
 
 let installing: Promise<GpuLike> | undefined;
