@@ -49,12 +49,12 @@ if [ -z "${VK_ICD_FILENAMES:-}" ]; then
       echo "run: no NVIDIA Vulkan manifest installed; wrote one for $lib"
     else
       echo "run: no NVIDIA Vulkan driver found (no nvidia_icd.json, no libGLX_nvidia.so.0): the container may lack the 'graphics' driver capability" >&2
-      ls /usr/lib/x86_64-linux-gnu/ 2>/dev/null | grep -iE 'nvidia|cuda' | head -20 | sed 's/^/run:   have: /' >&2
+      ls /usr/lib/x86_64-linux-gnu/ 2>/dev/null | grep -E 'nvidia|^libcuda' | head -20 | sed 's/^/run:   have: /' >&2
     fi
   fi
   if [ -n "$icd" ]; then
     export VK_ICD_FILENAMES="$icd" VK_DRIVER_FILES="$icd"
-    echo "run: Vulkan ICD $icd"
+    echo "run: Vulkan ICD $icd: $(tr -d '\n ' < "$icd")"
   fi
 else
   echo "run: Vulkan ICD from the environment: $VK_ICD_FILENAMES"
