@@ -1,52 +1,19 @@
 import '@tensorflow/tfjs-backend-cpu';
-import { readFileSync } from 'node:fs';
 import { Gpt, type GptConfig } from '@procpt/model';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { loadParityFixture, parityWeights, relErr } from '../../../scripts/test-support/parity-fixture.js';
 import { adamwUpdate, FUSED_KERNELS, NATIVE_BACKEND, registerNativeBackend } from './index.js';
 
 // @procpt/model's PyTorch float64 reference (tools/parity): the real Gpt, running its fused-kernel path on
 // procpt-native, must match it as the cpu and wasm paths do (model/src/parity.test.ts).
-interface Stored {
-  shape: number[];
-  data: number[];
-}
-interface ParityCase {
-  name: string;
-  config: GptConfig;
-  tokens: number[][];
-  lossMask: number[][];
-  weights: Record<string, Stored>;
-  logits: Stored;
-  loss: number;
-  grads: Record<string, Stored>;
-  adamw: { losses: number[]; weights: Record<string, Stored> };
-}
-interface Fixture {
-  adamwConfig: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; steps: number };
-  cases: ParityCase[];
-}
-
-const fixture = JSON.parse(
-  readFileSync(new URL('../../model/src/fixtures/parity.json', import.meta.url), 'utf8'),
-) as Fixture;
+const fixture = loadParityFixture<GptConfig>();
+type ParityCase = (typeof fixture.cases)[number];
 const TOL = 1e-4;
 const status = registerNativeBackend();
 
-/** max |a − b| / max |b| over a whole tensor. */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num = Math.max(num, Math.abs(a[i]! - b[i]!));
-    den = Math.max(den, Math.abs(b[i]!));
-  }
-  return den === 0 ? num : num / den;
-}
-
 function load(c: ParityCase): Gpt {
-  const weights = new Map(Object.entries(c.weights).map(([k, v]) => [k, Float32Array.from(v.data)] as const));
-  return Gpt.fromWeights(c.config, weights, 'parity.json');
+  return Gpt.fromWeights(c.config, parityWeights(c), 'parity.json');
 }
 
 describe.skipIf(!status.available)(

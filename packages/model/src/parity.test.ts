@@ -1,53 +1,18 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { loadParityFixture, parityWeights, relErr } from '../../../scripts/test-support/parity-fixture.js';
 import type { GptConfig } from './config.js';
 import { Gpt } from './gpt.js';
 import { installWasmKernels } from './kernels.js';
 
-// Fixture written by tools/parity (PyTorch float64 reference); fields documented in tools/parity/README.md.
-interface Stored {
-  shape: number[];
-  data: number[];
-}
-interface ParityCase {
-  name: string;
-  config: GptConfig;
-  tokens: number[][];
-  lossMask: number[][];
-  weights: Record<string, Stored>;
-  logits: Stored;
-  loss: number;
-  grads: Record<string, Stored>;
-  gradNorm: number;
-  adamw: { losses: number[]; weights: Record<string, Stored> };
-}
-interface Fixture {
-  adamwConfig: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; steps: number };
-  cases: ParityCase[];
-}
-
-const fixture = JSON.parse(
-  readFileSync(new URL('./fixtures/parity.json', import.meta.url), 'utf8'),
-) as Fixture;
+const fixture = loadParityFixture<GptConfig>();
+type ParityCase = (typeof fixture.cases)[number];
 const TOL = 1e-4;
 
-/** max |a - b| / max |b|: relative error of a whole tensor (robust to entries that are ~0). */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num = Math.max(num, Math.abs(a[i]! - b[i]!));
-    den = Math.max(den, Math.abs(b[i]!));
-  }
-  return den === 0 ? num : num / den;
-}
-
 function load(c: ParityCase): Gpt {
-  const weights = new Map(Object.entries(c.weights).map(([k, v]) => [k, Float32Array.from(v.data)] as const));
-  return Gpt.fromWeights(c.config, weights, 'parity.json');
+  return Gpt.fromWeights(c.config, parityWeights(c), 'parity.json');
 }
 
 /**
@@ -61,7 +26,7 @@ function adamwStep(
   m: Float64Array,
   v: Float64Array,
   t: number,
-  cfg: Fixture['adamwConfig'],
+  cfg: (typeof fixture)['adamwConfig'],
 ): void {
   const bc1 = 1 - cfg.beta1 ** t;
   const bc2 = 1 - cfg.beta2 ** t;

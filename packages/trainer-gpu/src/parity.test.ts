@@ -1,33 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Gpt, type GptConfig } from '@procpt/model';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadParityFixture, parityWeights } from '../../../scripts/test-support/parity-fixture.js';
 import { AdamW } from './adamw.js';
 import { listBackends, selectBackend } from './backends.js';
 import { computeGradients } from './step.js';
 
-interface Case {
-  name: string;
-  config: GptConfig;
-  tokens: number[][];
-  lossMask: number[][];
-  weights: Record<string, { shape: number[]; data: number[] }>;
-  adamw: { losses: number[]; weights: Record<string, { shape: number[]; data: number[] }> };
-}
-interface Fixture {
-  adamwConfig: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; steps: number };
-  cases: Case[];
-}
-
-// The model helper's PyTorch fixture (torch.optim.AdamW on a real GPT-2, 3 steps).
-const fixture = JSON.parse(
-  readFileSync(
-    join(fileURLToPath(import.meta.url), '..', '..', '..', 'model', 'src', 'fixtures', 'parity.json'),
-    'utf8',
-  ),
-) as Fixture;
+// The model's PyTorch fixture (torch.optim.AdamW on a real GPT-2, 3 steps).
+const fixture = loadParityFixture<GptConfig>();
 
 const native = await listBackends().then((rows) => rows.find((r) => r.name === 'procpt-native'));
 const backends = [
@@ -44,7 +24,7 @@ describe.each(backends)('AdamW on GPT-2 vs the PyTorch fixture on %s %s', (backe
   });
   for (const c of fixture.cases) {
     it.skipIf(skip !== '')(`${c.name}: 3 AdamW steps match torch`, async () => {
-      const weights = new Map(Object.entries(c.weights).map(([n, w]) => [n, Float32Array.from(w.data)]));
+      const weights = parityWeights(c);
       const model = Gpt.fromWeights({ ...c.config, dropout: 0 }, weights);
       const names = [...model.params.keys()];
       const { lr, beta1, beta2, eps, weightDecay, steps } = fixture.adamwConfig;

@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Gpt, gptConfig } from '@procpt/model';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadParityFixture, parityWeights, relErr } from '../../../scripts/test-support/parity-fixture.js';
 import { AdamW } from './adamw.js';
 import { selectBackend } from './backends.js';
 import { computeGradients } from './step.js';
@@ -48,30 +46,6 @@ const why = await initWebGpuRuntime().then(
   () => '',
   (e: unknown) => (e instanceof Error ? e.message.split('\n')[0]! : String(e)),
 );
-
-/** Largest |a - b| over the largest |a|: a relative error that ignores near-zero entries. */
-function relDiff(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(a[i]!));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
-
-interface Fixture {
-  adapterDummy?: never;
-  adamwConfig: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; steps: number };
-  cases: {
-    name: string;
-    config: Parameters<typeof Gpt.fromWeights>[0];
-    tokens: number[][];
-    lossMask: number[][];
-    weights: Record<string, { data: number[] }>;
-    adamw: { losses: number[]; weights: Record<string, { data: number[] }> };
-  }[];
-}
 
 describe.skipIf(why !== '')(`webgpu backend${why ? ` (skipped: ${why})` : ''}`, () => {
   afterAll(async () => {
@@ -146,26 +120,16 @@ describe.skipIf(why !== '')(`webgpu backend${why ? ` (skipped: ${why})` : ''}`, 
     expect(Math.abs(gpu.loss - cpu.loss) / cpu.loss).toBeLessThan(1e-5);
     expect(Math.abs(gpu.norm - cpu.norm) / cpu.norm).toBeLessThan(1e-5);
     let worst = 0;
-    for (const [n, g] of cpu.grads) worst = Math.max(worst, relDiff(g, gpu.grads.get(n)!));
+    for (const [n, g] of cpu.grads) worst = Math.max(worst, relErr(gpu.grads.get(n)!, g));
     expect(worst).toBeLessThan(1e-4);
   });
 
   it('matches the PyTorch AdamW fixture for 3 steps', async () => {
     await selectBackend('webgpu');
-    const path = join(
-      fileURLToPath(import.meta.url),
-      '..',
-      '..',
-      '..',
-      'model',
-      'src',
-      'fixtures',
-      'parity.json',
-    );
-    const fixture = JSON.parse(readFileSync(path, 'utf8')) as Fixture;
+    const fixture = loadParityFixture<Parameters<typeof Gpt.fromWeights>[0]>();
     const { lr, beta1, beta2, eps, weightDecay, steps } = fixture.adamwConfig;
     for (const c of fixture.cases) {
-      const weights = new Map(Object.entries(c.weights).map(([n, w]) => [n, Float32Array.from(w.data)]));
+      const weights = parityWeights(c);
       const model = Gpt.fromWeights({ ...c.config, dropout: 0 }, weights);
       const names = [...model.params.keys()];
       const opt = new AdamW(model.params, names, { beta1, beta2, eps, weightDecay, noDecay: [] });
