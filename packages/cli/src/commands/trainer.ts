@@ -124,7 +124,7 @@ export const trainerCommands: CommandModule = {
           rows
             .map(
               (r) =>
-                `${r.name.padEnd(15)} ${r.status.padEnd(10)} ${r.package}${r.reason && r.status !== 'available' ? `: ${r.reason}` : ''}\n${' '.repeat(16)}needs: ${r.needs}`,
+                `${r.name.padEnd(15)} ${r.status.padEnd(10)} ${r.package}${r.reason && r.status !== 'available' ? `: ${r.reason}` : ''}${r.detail ? `\n${' '.repeat(16)}${r.detail}` : ''}\n${' '.repeat(16)}needs: ${r.needs}`,
             )
             .join('\n'),
         );
