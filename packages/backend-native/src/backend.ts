@@ -6,6 +6,47 @@ import { registerBasicKernels } from './kernels-basic.js';
 import { registerCopyKernels } from './kernels-copy.js';
 import { registerFusedKernels } from './kernels-fused.js';
 import { registerMatmulKernels } from './kernels-matmul.js';
+import { pool } from './pool.js';
+
+type DataId = Parameters<MathBackendCPU['readSync']>[0];
+
+/**
+ * The cpu backend's storage with output-array reuse: tensor data that refers to a pooled array is counted, and the
+ * array goes back to the pool when the last such data is deleted, unless its values were read out (see pool.ts).
+ */
+class PooledCpuBackend extends MathBackendCPU {
+  override write(
+    values: Parameters<MathBackendCPU['write']>[0],
+    shape: number[],
+    dtype: tf.DataType,
+  ): DataId {
+    const id = super.write(values, shape, dtype);
+    pool.attach(values);
+    return id;
+  }
+  override move(
+    dataId: DataId,
+    values: Parameters<MathBackendCPU['move']>[1],
+    shape: number[],
+    dtype: tf.DataType,
+    refCount: number,
+  ): void {
+    super.move(dataId, values, shape, dtype, refCount);
+    pool.attach(values);
+  }
+  override readSync(dataId: DataId): tf.backend_util.BackendValues {
+    const values = super.readSync(dataId);
+    pool.escape(this.data.get(dataId)?.values);
+    pool.escape(values);
+    return values;
+  }
+  override disposeData(dataId: DataId, force = false): boolean {
+    const values = this.data.get(dataId)?.values;
+    const done = super.disposeData(dataId, force);
+    if (values !== undefined && !this.data.has(dataId)) pool.detach(values);
+    return done;
+  }
+}
 
 /** Result of {@link registerNativeBackend}. */
 export interface NativeBackendStatus {
@@ -45,7 +86,7 @@ export function registerNativeBackend(): NativeBackendStatus {
     return status;
   }
   if (!tf.findBackendFactory(NATIVE_BACKEND))
-    tf.registerBackend(NATIVE_BACKEND, () => new MathBackendCPU(), 0);
+    tf.registerBackend(NATIVE_BACKEND, () => new PooledCpuBackend(), 0);
   for (const kernel of tf.getKernelsForBackend('cpu')) {
     if (tf.getKernel(kernel.kernelName, NATIVE_BACKEND)) continue;
     tf.registerKernel({ ...kernel, backendName: NATIVE_BACKEND });

@@ -1,6 +1,7 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon.js';
+import { allocF32 } from './pool.js';
 import { f32, i32, output, overrideKernel, sizeOf } from './kernel-util.js';
 
 const BINARY_OPS: Record<string, number> = {
@@ -112,14 +113,14 @@ function reduce(
   if (axes.length === 0) return null;
   if (trailing) {
     const rows = sizeOf(x.shape) / Math.max(inner, 1);
-    const out = new Float32Array(rows);
+    const out = allocF32(rows);
     if (inner > 0) addon.reduceRows(op, out, xs, rows, inner);
     return output(backend, outShape, out);
   }
   if (leading && op === 0) {
     const rows = sizeOf(x.shape.slice(0, axes.length));
     const cols = sizeOf(x.shape) / Math.max(rows, 1);
-    const out = new Float32Array(cols);
+    const out = allocF32(cols);
     addon.sumCols(out, xs, rows, cols);
     return output(backend, outShape, out);
   }
@@ -138,7 +139,7 @@ export function registerBasicKernels(addon: NativeAddon): void {
       const outShape = broadcastShape(a.shape, b.shape);
       if (!outShape) return null;
       const { shape, sa, sb } = collapseBroadcast(outShape, a.shape, b.shape);
-      const out = new Float32Array(sizeOf(outShape));
+      const out = allocF32(sizeOf(outShape));
       if (out.length > 0) addon.binary(op, out, av, bv, shape, sa, sb, shape.length);
       return output(backend, outShape, out);
     });
@@ -148,7 +149,7 @@ export function registerBasicKernels(addon: NativeAddon): void {
       const x = inputs.x!;
       const xv = f32(backend, x);
       if (!xv) return null;
-      const out = new Float32Array(xv.length);
+      const out = allocF32(xv.length);
       addon.unary(op, out, xv, xv.length, 0);
       return output(backend, x.shape.slice(), out);
     });
@@ -160,7 +161,7 @@ export function registerBasicKernels(addon: NativeAddon): void {
     const rank = x.shape.length;
     if (!xv || rank === 0 || (dim !== -1 && dim !== rank - 1)) return null;
     const cols = x.shape[rank - 1]!;
-    const out = new Float32Array(xv.length);
+    const out = allocF32(xv.length);
     if (cols > 0) addon.softmax(out, xv, xv.length / cols, cols);
     return output(backend, x.shape.slice(), out);
   });
@@ -189,7 +190,7 @@ export function registerBasicKernels(addon: NativeAddon): void {
     const perm = attrs.perm as number[];
     if (!xv || perm.length === 0 || perm.length > 8) return null;
     const outShape = perm.map((p) => x.shape[p]!);
-    const out = new Float32Array(xv.length);
+    const out = allocF32(xv.length);
     if (out.length > 0)
       addon.transpose(out, xv, Int32Array.from(x.shape), Int32Array.from(perm), perm.length);
     return output(backend, outShape, out);
@@ -204,7 +205,7 @@ export function registerBasicKernels(addon: NativeAddon): void {
       return null;
     const rows = x.shape[0]!;
     const cols = sizeOf(x.shape.slice(1));
-    const out = new Float32Array(iv.length * cols);
+    const out = allocF32(iv.length * cols);
     addon.gatherRows(out, xv, iv, iv.length, rows, cols);
     return output(backend, [...idx.shape, ...x.shape.slice(1)], out);
   });
@@ -216,7 +217,7 @@ export function registerBasicKernels(addon: NativeAddon): void {
     if (!xv || !iv || ids.shape.length !== 1 || ids.shape[0] !== x.shape[0]) return null;
     const numSegments = attrs.numSegments as number;
     const cols = sizeOf(x.shape.slice(1));
-    const out = new Float32Array(numSegments * cols);
+    const out = allocF32(numSegments * cols);
     addon.segmentSumRows(out, xv, iv, iv.length, numSegments, cols);
     return output(backend, [numSegments, ...x.shape.slice(1)], out);
   });

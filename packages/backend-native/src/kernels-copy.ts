@@ -1,6 +1,7 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon.js';
+import { allocF32 } from './pool.js';
 import { f32, i32, output, overrideKernel, sizeOf } from './kernel-util.js';
 
 /**
@@ -26,7 +27,7 @@ function alloc(
     const ints = new Int32Array(n);
     return [new Float32Array(ints.buffer), () => backend.makeTensorInfo(shape, 'int32', ints)];
   }
-  const floats = new Float32Array(n);
+  const floats = allocF32(n);
   return [floats, () => output(backend, shape, floats)];
 }
 

@@ -1,6 +1,7 @@
 import { FUSED_KERNELS } from '@procpt/model';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon.js';
+import { allocF32 } from './pool.js';
 import { f32, i32, output, overrideKernel, sizeOf } from './kernel-util.js';
 
 function need<T>(v: T | null, what: string): T {
@@ -17,8 +18,8 @@ export function registerFusedKernels(addon: NativeAddon): void {
     const [b, t, d3] = qkv.shape as [number, number, number];
     const h = attrs.nHead as number;
     const d = d3 / 3;
-    const y = new Float32Array(b * t * d);
-    const probs = new Float32Array(b * h * t * t);
+    const y = allocF32(b * t * d);
+    const probs = allocF32(b * h * t * t);
     addon.attentionForward(need(f32(backend, qkv), 'qkv'), y, probs, b, t, h, d / h, 1 / Math.sqrt(d / h));
     return [output(backend, [b, t, d], y), output(backend, [b, h, t, t], probs)];
   });
@@ -27,7 +28,7 @@ export function registerFusedKernels(addon: NativeAddon): void {
     const [b, t, d3] = qkv.shape as [number, number, number];
     const h = attrs.nHead as number;
     const d = d3 / 3;
-    const dqkv = new Float32Array(b * t * d3);
+    const dqkv = allocF32(b * t * d3);
     addon.attentionBackward(
       need(f32(backend, inputs.dy), 'dy'),
       need(f32(backend, qkv), 'qkv'),
@@ -46,9 +47,9 @@ export function registerFusedKernels(addon: NativeAddon): void {
     const x = inputs.x!;
     const dim = x.shape[x.shape.length - 1]!;
     const rows = sizeOf(x.shape) / dim;
-    const y = new Float32Array(rows * dim);
-    const mean = new Float32Array(rows);
-    const rstd = new Float32Array(rows);
+    const y = allocF32(rows * dim);
+    const mean = allocF32(rows);
+    const rstd = allocF32(rows);
     addon.layerNormForward(
       need(f32(backend, x), 'x'),
       need(f32(backend, inputs.gamma), 'gamma'),
@@ -70,9 +71,9 @@ export function registerFusedKernels(addon: NativeAddon): void {
     const x = inputs.x!;
     const dim = x.shape[x.shape.length - 1]!;
     const rows = sizeOf(x.shape) / dim;
-    const dx = new Float32Array(rows * dim);
-    const dg = new Float32Array(dim);
-    const db = new Float32Array(dim);
+    const dx = allocF32(rows * dim);
+    const dg = allocF32(dim);
+    const db = allocF32(dim);
     addon.layerNormBackward(
       need(f32(backend, inputs.dy), 'dy'),
       need(f32(backend, x), 'x'),
@@ -91,7 +92,7 @@ export function registerFusedKernels(addon: NativeAddon): void {
   overrideKernel(FUSED_KERNELS.biasGelu, ({ inputs, backend }) => {
     const x = inputs.x!;
     const f = x.shape[x.shape.length - 1]!;
-    const y = new Float32Array(sizeOf(x.shape));
+    const y = allocF32(sizeOf(x.shape));
     addon.biasGeluForward(
       need(f32(backend, x), 'x'),
       need(f32(backend, inputs.bias), 'bias'),
@@ -104,8 +105,8 @@ export function registerFusedKernels(addon: NativeAddon): void {
   overrideKernel(FUSED_KERNELS.biasGeluGrad, ({ inputs, backend }) => {
     const x = inputs.x!;
     const f = x.shape[x.shape.length - 1]!;
-    const dx = new Float32Array(sizeOf(x.shape));
-    const db = new Float32Array(f);
+    const dx = allocF32(sizeOf(x.shape));
+    const db = allocF32(f);
     addon.biasGeluBackward(
       need(f32(backend, inputs.dy), 'dy'),
       need(f32(backend, x), 'x'),
@@ -125,8 +126,8 @@ export function registerFusedKernels(addon: NativeAddon): void {
     const v = w.shape[0]!;
     const withGrad = attrs.withGrad as boolean;
     const lc = new Float64Array(2);
-    const dh = withGrad ? new Float32Array(n * d) : null;
-    const dw = withGrad ? new Float32Array(v * d) : null;
+    const dh = withGrad ? allocF32(n * d) : null;
+    const dw = withGrad ? allocF32(v * d) : null;
     addon.maskedCrossEntropy(
       need(f32(backend, h), 'h'),
       need(f32(backend, w), 'w'),

@@ -1,6 +1,7 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon.js';
+import { allocF32 } from './pool.js';
 import { broadcastShape, collapseBroadcast } from './kernels-basic.js';
 import { f32, output, overrideKernel, sizeOf } from './kernel-util.js';
 
@@ -42,7 +43,7 @@ function matmul(
   }
   if (batchA === batch && batchB === batch && batch > 1 && batchShapeA.join() !== batchShapeB.join())
     return null;
-  const out = new Float32Array(batch * m * n);
+  const out = allocF32(batch * m * n);
   if (out.length > 0) {
     addon.matmul(
       av,
