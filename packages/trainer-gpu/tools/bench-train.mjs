@@ -8,10 +8,12 @@
 // src/bench.ts) × tokens/s over the machine's measured FP32 peak (@procpt/backend-native measurePeakFlops).
 // Needs a build (dist/ of this package and of backend-native).
 //
-// Env: BENCH_SHAPES=haystack,small,gpt2   BENCH_BACKENDS=procpt-native,wasm,cpu (cpu is opt-in: minutes per
-// step)   BENCH_THREADS=1,2   PYTHON=/usr/bin/python3   BENCH_TIMEOUT_S=300 (per child run)
-// Flags: --json (print one JSON document instead of the table)
+// Env: BENCH_SHAPES=haystack,small,gpt2   BENCH_BACKENDS=procpt-native,wasm,cpu (cpu and software-adapter webgpu
+// are opt-in: minutes per step)   BENCH_THREADS=1,2   PYTHON=/usr/bin/python3   BENCH_TIMEOUT_S=300 (per child run)
+// Flags: --json (print one JSON document instead of the table), --markdown (a Markdown table),
+// --table FILE (re-print a saved --json document; runs nothing)
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -60,7 +62,14 @@ if (process.argv[2] === '--one') {
 }
 
 const json = process.argv.includes('--json');
+const markdown = process.argv.includes('--markdown');
 const log = (line) => (json ? process.stderr : process.stdout).write(`${line}\n`);
+const tableFile = process.argv[process.argv.indexOf('--table') + 1];
+if (process.argv.includes('--table')) {
+  // re-print a saved --json document (e.g. as --markdown for docs/performance.md) without running anything
+  printTable(JSON.parse(readFileSync(tableFile, 'utf8')), log, markdown);
+  process.exit(0);
+}
 const listEnv = (name) => process.env[name]?.split(',').filter(Boolean);
 const shapeNames = listEnv('BENCH_SHAPES') ?? Object.keys(SHAPES);
 for (const s of shapeNames)
@@ -71,16 +80,22 @@ const threadCounts = (listEnv('BENCH_THREADS') ?? ['1', '2'])
 const wanted = listEnv('BENCH_BACKENDS');
 
 const { listBackends } = await import('../dist/index.js');
-const available = (await listBackends({ probe: true }))
-  .filter((b) => b.status === 'available')
-  .map((b) => b.name);
-/** procpt backends worth running at a shape: native always, wasm on the small shapes, cpu only when asked for. */
+const probed = (await listBackends({ probe: true })).filter((b) => b.status === 'available');
+/**
+ * procpt backends worth running at a shape: native always, wasm on the small shapes, cpu only when asked for,
+ * GPU backends (tensorflow-gpu, webgpu) everywhere unless they run on a software adapter, i.e. on these same
+ * CPU cores (then only when BENCH_BACKENDS names them).
+ */
 function backendsFor(shape) {
-  return available.filter((name) => {
-    if (wanted && !wanted.includes(name)) return false;
-    if (name === 'cpu') return wanted?.includes('cpu') && shape.runs.cpu;
-    return name === 'procpt-native' || Boolean(shape.runs[name] ?? shape.runs.other);
-  });
+  return probed
+    .filter((b) => {
+      const own =
+        b.name === 'wasm' || b.name === 'cpu' ? shape.runs[b.name] : (shape.runs[b.name] ?? shape.runs.other);
+      if (b.name !== 'procpt-native' && !own) return false; // e.g. wasm at GPT-2 small: beyond its 4 GiB heap
+      if (wanted) return wanted.includes(b.name);
+      return b.name !== 'cpu' && !/software/i.test(b.detail ?? '');
+    })
+    .map((b) => b.name);
 }
 
 function lastJsonLine(out) {
@@ -182,23 +197,36 @@ for (const name of shapeNames) {
 }
 
 const machine = { cpu: cpus()[0]?.model, cores: availableParallelism(), node: process.version };
-if (json) {
-  const doc = { date: new Date(started).toISOString(), machine, loadBefore, loadAfter, peaks, results };
-  process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
-} else {
+const doc = {
+  date: new Date(started).toISOString(),
+  seconds: Math.round((Date.now() - started) / 1000),
+  machine,
+  loadBefore,
+  loadAfter,
+  peaks,
+  results,
+};
+if (json) process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+else printTable(doc, log, markdown);
+
+/** Prints a results document as a fixed-width table, or as a Markdown table with `markdown`. */
+function printTable(doc, out, markdown) {
+  const { machine, peaks, loadBefore, loadAfter, results } = doc;
+  const machinePeak = peaks.fma[machine.cores];
   const g = (x) => (x ? `${(x / 1e9).toFixed(1)} GFLOP/s` : 'n/a');
   const l = (a) => a.map((x) => x.toFixed(2)).join(' ');
-  log(
-    `machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; load average before ${l(loadBefore)}, after ${l(loadAfter)}`,
+  out(
+    `${doc.date}: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; load average (1/5/15 min) before ${l(loadBefore)}, after ${l(loadAfter)}; ${doc.seconds ?? '?'} s`,
   );
-  log(
-    `FP32 peak (FMA chains, ${peaks.lanes ?? '?'} lanes): 1 thread ${g(peaks.fma[1])}, ${machine.cores} threads ${g(machinePeak)}; PyTorch/OpenBLAS sgemm 2048²: ${threadCounts.map((t) => `${t}t ${g(peaks.torchSgemm[t])}`).join(', ')}`,
+  const sgemm = Object.entries(peaks.torchSgemm).map(([t, f]) => `${t}t ${g(f)}`);
+  out(
+    `FP32 peak (FMA chains, ${peaks.lanes ?? '?'} lanes): 1 thread ${g(peaks.fma[1])}, ${machine.cores} threads ${g(machinePeak)}; PyTorch/OpenBLAS sgemm 2048²: ${sgemm.join(', ')}`,
   );
-  log('');
+  out('');
   const head = [
     'shape',
     'engine',
-    'thr',
+    'threads',
     'steps',
     'tokens/s',
     'ms/step',
@@ -208,17 +236,19 @@ if (json) {
     'MFU/thr',
     'loss',
   ];
-  const w = [22, 14, 4, 6, 10, 10, 11, 12, 7, 8, 7];
-  const fmt = (cells) => cells.map((c, i) => String(c).padStart(w[i])).join(' ');
-  log(fmt(head));
+  const w = [22, 14, 7, 6, 10, 10, 11, 12, 7, 8, 7];
+  const fmt = markdown
+    ? (cells) => `| ${cells.join(' | ')} |`
+    : (cells) => cells.map((c, i) => String(c).padStart(w[i])).join(' ');
+  out(fmt(head));
+  if (markdown) out(fmt(head.map((_, i) => (i < 2 ? '---' : '---:'))));
   for (const r of results) {
-    const s = SHAPES[r.shape];
-    const shapeLabel = `${s.size} T${s.context} B${s.batch}`;
     const pct = (x) => (x === undefined ? '' : `${(100 * x).toFixed(1)}%`);
-    const target = r.targetMet === undefined ? '' : `≥${s.target.toFixed(1)}× ${r.targetMet ? 'yes' : 'no'}`;
-    log(
+    const target =
+      r.targetMet === undefined ? '' : `≥${SHAPES[r.shape].target.toFixed(1)}× ${r.targetMet ? 'yes' : 'no'}`;
+    out(
       fmt([
-        shapeLabel,
+        `${r.size} T${r.context} B${r.batch}`,
         r.engine,
         r.threads ?? '',
         `${r.warmup}+${r.steps}`,
@@ -232,8 +262,8 @@ if (json) {
       ]),
     );
   }
-  log('');
-  log(
-    `vs PyTorch: tokens/s over the better of PyTorch 1 and 2 threads in this run. MFU: against the ${machine.cores}-thread FMA peak; MFU/thr: against the peak of the threads the run used. Took ${((Date.now() - started) / 1000).toFixed(0)} s.`,
+  out('');
+  out(
+    `vs PyTorch: tokens/s over the better of PyTorch 1 and 2 threads at that shape in this run; steps: warm-up + timed (median). MFU: against the ${machine.cores}-thread FMA peak; MFU/thr: against the FMA peak of the threads the run used.`,
   );
 }
