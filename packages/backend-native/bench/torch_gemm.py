@@ -1,7 +1,14 @@
 # GEMM GFLOP/s of torch (1 and 2 threads) and numpy for the shapes given as MxKxN arguments. One JSON line.
-import json, sys, time
+import ctypes, json, sys, time
 import numpy as np
 import torch
+
+# torch.set_num_threads does not reach Debian's system OpenBLAS (torch is built with BLAS=generic); set its pool
+# directly through the library torch already loaded, when it is OpenBLAS.
+try:
+    _blas = ctypes.CDLL("libblas.so.3").openblas_set_num_threads
+except (OSError, AttributeError):
+    _blas = None
 
 def best(fn, flops, reps=5):
     fn()
@@ -18,6 +25,8 @@ for spec in sys.argv[1:]:
     r = {}
     for th in (1, 2):
         torch.set_num_threads(th)
+        if _blas:
+            _blas(th)
         r[f'torch-{th}t'] = best(lambda: a @ b, 2.0 * m * n * k)
     r['numpy'] = best(lambda: na @ nb, 2.0 * m * n * k)
     out[spec] = r

@@ -1,11 +1,16 @@
 # PyTorch CPU peer of bench/train-bench.mjs: the same pre-LN GPT-2 (tied head, tanh GELU, learned positions),
 # the same synthetic data rule and Adam (lr 3e-3), timed per step. Prints one JSON line.
 # Usage: python3 torch_gpt.py L H D V T B steps warmup threads
-import json, math, statistics, sys, time
-import torch
-import torch.nn.functional as F
+import json, math, os, statistics, sys, time
 
 L, H, D, V, T, B, STEPS, WARMUP, THREADS = (int(a) for a in sys.argv[1:10])
+# Debian's torch uses the system OpenBLAS, whose thread pool torch.set_num_threads does not reach: pin it here,
+# before torch loads it, or "1 thread" runs its matmuls on every core.
+for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+    os.environ[var] = str(THREADS)
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
 torch.set_num_threads(THREADS)
 torch.manual_seed(0)
 FF = 4 * D

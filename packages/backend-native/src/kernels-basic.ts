@@ -139,7 +139,7 @@ export function registerBasicKernels(addon: NativeAddon): void {
       const outShape = broadcastShape(a.shape, b.shape);
       if (!outShape) return null;
       const { shape, sa, sb } = collapseBroadcast(outShape, a.shape, b.shape);
-      const out = allocF32(sizeOf(outShape));
+      const out = allocF32(sizeOf(outShape), true);
       if (out.length > 0) addon.binary(op, out, av, bv, shape, sa, sb, shape.length);
       return output(backend, outShape, out);
     });
@@ -149,7 +149,7 @@ export function registerBasicKernels(addon: NativeAddon): void {
       const x = inputs.x!;
       const xv = f32(backend, x);
       if (!xv) return null;
-      const out = allocF32(xv.length);
+      const out = allocF32(xv.length, true);
       addon.unary(op, out, xv, xv.length, 0);
       return output(backend, x.shape.slice(), out);
     });
@@ -161,7 +161,7 @@ export function registerBasicKernels(addon: NativeAddon): void {
     const rank = x.shape.length;
     if (!xv || rank === 0 || (dim !== -1 && dim !== rank - 1)) return null;
     const cols = x.shape[rank - 1]!;
-    const out = allocF32(xv.length);
+    const out = allocF32(xv.length, cols > 0);
     if (cols > 0) addon.softmax(out, xv, xv.length / cols, cols);
     return output(backend, x.shape.slice(), out);
   });
@@ -190,7 +190,7 @@ export function registerBasicKernels(addon: NativeAddon): void {
     const perm = attrs.perm as number[];
     if (!xv || perm.length === 0 || perm.length > 8) return null;
     const outShape = perm.map((p) => x.shape[p]!);
-    const out = allocF32(xv.length);
+    const out = allocF32(xv.length, true);
     if (out.length > 0)
       addon.transpose(out, xv, Int32Array.from(x.shape), Int32Array.from(perm), perm.length);
     return output(backend, outShape, out);

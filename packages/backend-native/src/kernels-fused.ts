@@ -18,8 +18,9 @@ export function registerFusedKernels(addon: NativeAddon): void {
     const [b, t, d3] = qkv.shape as [number, number, number];
     const h = attrs.nHead as number;
     const d = d3 / 3;
-    const y = allocF32(b * t * d);
-    const probs = allocF32(b * h * t * t);
+    // every fused kernel below writes all of its outputs: no zero fill needed
+    const y = allocF32(b * t * d, true);
+    const probs = allocF32(b * h * t * t, true);
     addon.attentionForward(need(f32(backend, qkv), 'qkv'), y, probs, b, t, h, d / h, 1 / Math.sqrt(d / h));
     return [output(backend, [b, t, d], y), output(backend, [b, h, t, t], probs)];
   });
@@ -28,7 +29,7 @@ export function registerFusedKernels(addon: NativeAddon): void {
     const [b, t, d3] = qkv.shape as [number, number, number];
     const h = attrs.nHead as number;
     const d = d3 / 3;
-    const dqkv = allocF32(b * t * d3);
+    const dqkv = allocF32(b * t * d3, true);
     addon.attentionBackward(
       need(f32(backend, inputs.dy), 'dy'),
       need(f32(backend, qkv), 'qkv'),
@@ -47,7 +48,7 @@ export function registerFusedKernels(addon: NativeAddon): void {
     const x = inputs.x!;
     const dim = x.shape[x.shape.length - 1]!;
     const rows = sizeOf(x.shape) / dim;
-    const y = allocF32(rows * dim);
+    const y = allocF32(rows * dim, true);
     const mean = allocF32(rows);
     const rstd = allocF32(rows);
     addon.layerNormForward(
@@ -71,7 +72,7 @@ export function registerFusedKernels(addon: NativeAddon): void {
     const x = inputs.x!;
     const dim = x.shape[x.shape.length - 1]!;
     const rows = sizeOf(x.shape) / dim;
-    const dx = allocF32(rows * dim);
+    const dx = allocF32(rows * dim, true);
     const dg = allocF32(dim);
     const db = allocF32(dim);
     addon.layerNormBackward(
@@ -92,7 +93,7 @@ export function registerFusedKernels(addon: NativeAddon): void {
   overrideKernel(FUSED_KERNELS.biasGelu, ({ inputs, backend }) => {
     const x = inputs.x!;
     const f = x.shape[x.shape.length - 1]!;
-    const y = allocF32(sizeOf(x.shape));
+    const y = allocF32(sizeOf(x.shape), true);
     addon.biasGeluForward(
       need(f32(backend, x), 'x'),
       need(f32(backend, inputs.bias), 'bias'),
@@ -105,7 +106,7 @@ export function registerFusedKernels(addon: NativeAddon): void {
   overrideKernel(FUSED_KERNELS.biasGeluGrad, ({ inputs, backend }) => {
     const x = inputs.x!;
     const f = x.shape[x.shape.length - 1]!;
-    const dx = allocF32(sizeOf(x.shape));
+    const dx = allocF32(sizeOf(x.shape), true);
     const db = allocF32(f);
     addon.biasGeluBackward(
       need(f32(backend, inputs.dy), 'dy'),

@@ -43,7 +43,7 @@ function matmul(
   }
   if (batchA === batch && batchB === batch && batch > 1 && batchShapeA.join() !== batchShapeB.join())
     return null;
-  const out = allocF32(batch * m * n);
+  const out = allocF32(batch * m * n, k > 0); // sgemm overwrites C unless K = 0
   if (out.length > 0) {
     addon.matmul(
       av,

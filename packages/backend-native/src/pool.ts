@@ -25,14 +25,17 @@ export class BufferPool {
 
   constructor(readonly maxFreeBytes: number) {}
 
-  /** A zero-filled Float32Array of `length` elements, reused when possible. */
-  take(length: number): Float32Array {
+  /**
+   * A Float32Array of `length` elements, reused when possible: zero-filled, or with stale values when the caller
+   * sets `overwritten` (its kernel writes every element, so the fill would be a wasted pass over memory).
+   */
+  take(length: number, overwritten = false): Float32Array {
     if (length < MIN_LENGTH || this.maxFreeBytes <= 0) return new Float32Array(length);
     const a = this.free.get(length)?.pop();
     if (a) {
       this.freeBytes -= a.byteLength;
       this.reused++;
-      return a.fill(0);
+      return overwritten ? a : a.fill(0);
     }
     const fresh = new Float32Array(length);
     this.owned.set(fresh.buffer, fresh);
@@ -93,7 +96,10 @@ function defaultMaxBytes(): number {
 /** The backend's pool (`PROCPT_NATIVE_POOL_MB` caps its free bytes; 0 disables reuse). */
 export const pool = new BufferPool(defaultMaxBytes());
 
-/** A zero-filled output array for a native kernel (from {@link pool}). */
-export function allocF32(length: number): Float32Array {
-  return pool.take(length);
+/**
+ * An output array for a native kernel (from {@link pool}): zero-filled, unless `overwritten` promises that the
+ * kernel writes every element (then it may hold a disposed tensor's values until the kernel runs).
+ */
+export function allocF32(length: number, overwritten = false): Float32Array {
+  return pool.take(length, overwritten);
 }
