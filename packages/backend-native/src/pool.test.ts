@@ -93,7 +93,8 @@ describe.skipIf(!status.available)('procpt-native with reused (stale) output arr
     const reusedBefore = pool.reused;
     for (let pass = 0; pass < 3; pass++) {
       const got = await onBackend(NATIVE_BACKEND, step);
-      for (const [i, r] of ref.entries()) expect(relError(got[i]!, r), `pass ${pass} output ${i}`).toBeLessThan(1e-4);
+      for (const [i, r] of ref.entries())
+        expect(relError(got[i]!, r), `pass ${pass} output ${i}`).toBeLessThan(1e-4);
     }
     expect(pool.reused).toBeGreaterThan(reusedBefore);
   });
