@@ -66,6 +66,10 @@ const markdown = process.argv.includes('--markdown');
 const log = (line) => (json ? process.stderr : process.stdout).write(`${line}\n`);
 const tableFile = process.argv[process.argv.indexOf('--table') + 1];
 if (process.argv.includes('--table')) {
+  if (!tableFile) {
+    process.stderr.write('bench-train: --table needs the path of a document written by --json\n');
+    process.exit(2);
+  }
   // re-print a saved --json document (e.g. as --markdown for docs/performance.md) without running anything
   printTable(JSON.parse(readFileSync(tableFile, 'utf8')), log, markdown);
   process.exit(0);
@@ -172,7 +176,12 @@ for (const name of shapeNames) {
         });
       }
     } catch (error) {
-      row.error = error.message.split('\n')[0];
+      // the child's last stderr line says why (it is captured, not shown, with --json)
+      const why = String(error.stderr ?? '')
+        .trim()
+        .split('\n')
+        .at(-1);
+      row.error = why || error.message.split('\n')[0];
       log(`${name} ${job.engine} ${job.threads ?? ''}: failed (${row.error})`);
     }
     results.push(row);
