@@ -17,7 +17,14 @@ describe('procpt train / backends', () => {
     const { code, out } = await run(['--json', 'backends']);
     expect(code).toBe(0);
     const rows = JSON.parse(out) as { name: string; status: string }[];
-    expect(rows.map((r) => r.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'procpt-native', 'wasm', 'cpu']);
+    expect(rows.map((r) => r.name)).toEqual([
+      'tensorflow-gpu',
+      'webgpu',
+      'tensorflow',
+      'procpt-native',
+      'wasm',
+      'cpu',
+    ]);
     expect(rows.find((r) => r.name === 'cpu')?.status).toBe('available');
   });
 
