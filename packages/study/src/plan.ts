@@ -135,7 +135,9 @@ export class PlanBuilder {
     const shape = at?.shape ?? diagnosticProtocol(task, 'paper').model;
     const variant = recipes.name ? `-${recipes.name}` : '';
     const name = `${label}-${shape.size}${variant}-s${p.warmupSeed}${at ? `-${at.steps}steps` : ''}`;
-    const nPositions = Math.max(data.recipe.nPositions ?? 0, shape.nPositions);
+    // The warm-up model has the task model's layers, heads and width, and enough positions for its rows:
+    // a transfer copies its `wpe` only when it has at least the task's positions (the paper's rule).
+    const nPositions = Math.max(data.recipe.nPositions ?? 0, shape.nPositions, data.rowLength - 1);
     const batch = data.recipe.batchSize * (data.recipe.accumulation ?? 1);
     const evalEvery = Math.max(1, Math.ceil(data.recipe.steps / 4));
     return this.add(

@@ -68,6 +68,27 @@ describe('planStudy', () => {
     expect(otherWarmup.config.data.train).toMatchObject({ params: { k: 8 } });
   });
 
+  it('gives every warm-up of every preset enough positions for its rows', () => {
+    for (const name of ['tiny', 'quick', 'paper']) {
+      const plan = planStudy(
+        ['diagnostics', 'transfer-parts', 'assembly', 'mixtures', 'semantic'],
+        studyPreset(name),
+        join(dir, `pos-${name}`),
+      );
+      for (const r of plan.runs.filter((run) => run.stage === 'pretrain')) {
+        expect(r.shape.nPositions, `${name} ${r.id}`).toBeGreaterThanOrEqual(r.shape.length - 1);
+        expect(r.config.model.nPositions, `${name} ${r.id}`).toBe(r.shape.nPositions);
+      }
+    }
+    // a warm-up planned only for reversed addition (40 positions) still fits rule-110 rows of 132 tokens
+    const preset = studyPreset('quick');
+    preset.diagnostics = { types: ['eca'], tasks: ['reversed-addition'], shuffled: [] };
+    const eca = planStudy(['diagnostics'], preset, join(dir, 'pos-eca')).runs.find(
+      (r) => r.stage === 'pretrain',
+    )!;
+    expect(eca.shape).toMatchObject({ length: 132, nPositions: 131 });
+  });
+
   it('rejects unknown experiments, presets and recipes with usage errors', () => {
     expect(parseExperiments('all')).toEqual([...EXPERIMENTS]);
     expect(() => parseExperiments('diagnostics,nope')).toThrow(/unknown experiment "nope"/);
