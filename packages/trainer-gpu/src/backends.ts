@@ -12,6 +12,7 @@ import {
   initWebGpuRuntime,
   installWebGpuKernels,
   isSoftwareVulkanManifest,
+  gpuDeviceNodes,
   vulkanDriverManifests,
   watchWebGpuErrors,
 } from './webgpu.js';
@@ -112,6 +113,11 @@ async function loadWebGpu(auto: boolean): Promise<WebGpuAdapter> {
     if (manifests.every(isSoftwareVulkanManifest)) {
       throw new SoftwareAdapter(
         `only software Vulkan drivers (${manifests.map((m) => basename(m)).join(', ')}); auto skips them (--backend webgpu forces it)`,
+      );
+    }
+    if (gpuDeviceNodes().length === 0) {
+      throw new SoftwareAdapter(
+        'no GPU device node (/dev/nvidia*, /dev/dri/renderD*): only a software adapter could run; auto skips it (--backend webgpu forces it)',
       );
     }
   }

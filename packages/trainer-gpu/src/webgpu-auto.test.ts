@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { listBackends, selectBackend } from './backends.js';
-import { isSoftwareVulkanManifest, vulkanDriverManifests } from './webgpu.js';
+import { gpuDeviceNodes, isSoftwareVulkanManifest, vulkanDriverManifests } from './webgpu.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'procpt-vk-'));
 function manifest(name: string): string {
@@ -17,6 +17,12 @@ function manifest(name: string): string {
 }
 const nvidia = manifest('nvidia_icd.json');
 const lavapipe = manifest('lvp_icd.x86_64.json');
+// a /dev with one NVIDIA GPU node, for the tests where a hardware driver and device are "installed"
+const fakeDev = join(dir, 'dev');
+mkdirSync(join(fakeDev, 'dri'), { recursive: true });
+writeFileSync(join(fakeDev, 'nvidia0'), '');
+writeFileSync(join(fakeDev, 'nvidiactl'), '');
+process.env.PROCPT_DEV_DIR = fakeDev;
 
 describe('vulkanDriverManifests', () => {
   it('takes the listed files, else the icd.d folders of the XDG dirs and /etc', () => {
@@ -29,6 +35,17 @@ describe('vulkanDriverManifests', () => {
     writeFileSync(join(data, 'vulkan', 'icd.d', 'radeon_icd.x86_64.json'), '{}');
     const found = vulkanDriverManifests({ XDG_DATA_DIRS: data, XDG_CONFIG_DIRS: join(dir, 'none') });
     expect(found).toContain(join(data, 'vulkan', 'icd.d', 'radeon_icd.x86_64.json'));
+  });
+
+  it('finds GPU device nodes: /dev/nvidia<N> and /dev/dri/renderD*', () => {
+    expect(gpuDeviceNodes({ PROCPT_DEV_DIR: fakeDev })).toEqual([join(fakeDev, 'nvidia0')]);
+    writeFileSync(join(fakeDev, 'dri', 'renderD128'), '');
+    writeFileSync(join(fakeDev, 'dri', 'card0'), '');
+    expect(gpuDeviceNodes({ PROCPT_DEV_DIR: fakeDev })).toEqual([
+      join(fakeDev, 'nvidia0'),
+      join(fakeDev, 'dri', 'renderD128'),
+    ]);
+    expect(gpuDeviceNodes({ PROCPT_DEV_DIR: join(dir, 'nodev') })).toEqual([]);
   });
 
   it('recognises software drivers by their manifest name', () => {
@@ -67,6 +84,20 @@ describe.skipIf(installed?.status !== 'available')('auto and the webgpu adapter'
       'webgpu: only software Vulkan drivers (lvp_icd.x86_64.json); auto skips them (--backend webgpu forces it)',
     );
     expect(requests).toBe(0);
+  });
+
+  it('skips webgpu without loading Dawn when hardware drivers are installed but no GPU device exists', async () => {
+    process.env.VK_ICD_FILENAMES = nvidia;
+    process.env.PROCPT_DEV_DIR = join(dir, 'nodev');
+    const before = requests;
+    try {
+      const report = await selectBackend('auto');
+      expect(['procpt-native', 'wasm']).toContain(report.name);
+      expect(report.notes.join('\n')).toMatch(/webgpu: no GPU device node/);
+      expect(requests).toBe(before);
+    } finally {
+      process.env.PROCPT_DEV_DIR = fakeDev;
+    }
   });
 
   it('skips webgpu when no Vulkan driver is installed', async () => {

@@ -76,6 +76,22 @@ export function vulkanDriverManifests(env: NodeJS.ProcessEnv = process.env): str
   return [...found, ...listed(env.VK_ADD_DRIVER_FILES)];
 }
 
+/**
+ * The GPU device nodes of this Linux machine (`/dev/nvidia<N>`, `/dev/dri/renderD*`): a hardware Vulkan
+ * driver finds no GPU without one (Mesa installs the Intel/AMD/virtio manifests on every machine with
+ * lavapipe). `PROCPT_DEV_DIR` replaces `/dev` (tests).
+ */
+export function gpuDeviceNodes(env: NodeJS.ProcessEnv = process.env): string[] {
+  const dev = env.PROCPT_DEV_DIR ?? '/dev';
+  const list = (d: string, match: RegExp) =>
+    existsSync(d)
+      ? readdirSync(d)
+          .filter((f) => match.test(f))
+          .map((f) => join(d, f))
+      : [];
+  return [...list(dev, /^nvidia\d+$/), ...list(join(dev, 'dri'), /^renderD\d+$/)];
+}
+
 /** True for the manifests of software Vulkan drivers (Mesa lavapipe, SwiftShader). */
 export function isSoftwareVulkanManifest(path: string): boolean {
   return /(^|[/_-])(lvp|lavapipe|swiftshader|vk_swiftshader)[^/]*\.json$/i.test(path);
