@@ -182,7 +182,14 @@ FN(AdamW) {
   if (a.ok) procpt::adamw(p, g, m, v, n, lr, b1, b2, eps, wd, bc1, bc2);
   return a.done();
 }
-// attentionForward(qkv, out, probs, B, T, H, dh, scale)
+// Attention dropout from (rate, seed) at argv[i], argv[i + 1]; the seed is an integer-valued double.
+procpt::AttnDropout attn_dropout(Args& a, size_t i) {
+  procpt::AttnDropout drop;
+  drop.rate = (float)a.num(i);
+  drop.seed = (uint64_t)(int64_t)a.num(i + 1);
+  return drop;
+}
+// attentionForward(qkv, out, probs, B, T, H, dh, scale, dropout, seed)
 FN(AttentionForward) {
   Args a(env, info);
   const float* qkv = a.f32(0);
@@ -190,10 +197,11 @@ FN(AttentionForward) {
   float* probs = a.f32(2);
   const int B = a.integer(3), T = a.integer(4), H = a.integer(5), dh = a.integer(6);
   const float scale = (float)a.num(7);
-  if (a.ok) procpt::attention_fwd(qkv, out, probs, B, T, H, dh, scale);
+  const procpt::AttnDropout drop = attn_dropout(a, 8);
+  if (a.ok) procpt::attention_fwd(qkv, out, probs, B, T, H, dh, scale, drop);
   return a.done();
 }
-// attentionBackward(dy, qkv, probs, dqkv, B, T, H, dh, scale)
+// attentionBackward(dy, qkv, probs, dqkv, B, T, H, dh, scale, dropout, seed)
 FN(AttentionBackward) {
   Args a(env, info);
   const float* dy = a.f32(0);
@@ -202,7 +210,17 @@ FN(AttentionBackward) {
   float* dqkv = a.f32(3);
   const int B = a.integer(4), T = a.integer(5), H = a.integer(6), dh = a.integer(7);
   const float scale = (float)a.num(8);
-  if (a.ok) procpt::attention_bwd(dy, qkv, probs, dqkv, B, T, H, dh, scale);
+  const procpt::AttnDropout drop = attn_dropout(a, 9);
+  if (a.ok) procpt::attention_bwd(dy, qkv, probs, dqkv, B, T, H, dh, scale, drop);
+  return a.done();
+}
+// attentionDropoutMask(out, B, H, T, dropout, seed): the attention kernels' keep-mask (tests)
+FN(AttentionDropoutMask) {
+  Args a(env, info);
+  float* out = a.f32(0);
+  const int B = a.integer(1), H = a.integer(2), T = a.integer(3);
+  const procpt::AttnDropout drop = attn_dropout(a, 4);
+  if (a.ok) procpt::attention_dropout_mask(drop, B, H, T, out);
   return a.done();
 }
 // layerNormForward(x, g, b, y, mean, rstd, rows, D, eps)
@@ -344,6 +362,7 @@ napi_value Init(napi_env env, napi_value exports) {
              {"adamw", AdamW},
              {"attentionForward", AttentionForward},
              {"attentionBackward", AttentionBackward},
+             {"attentionDropoutMask", AttentionDropoutMask},
              {"layerNormForward", LayerNormForward},
              {"layerNormBackward", LayerNormBackward},
              {"biasGeluForward", BiasGeluForward},

@@ -1,5 +1,6 @@
 // Shared declarations and SIMD helpers of the procpt native kernels.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -50,9 +51,43 @@ void segment_sum_rows(float* out, const float* x, const int32_t* ids, long n, lo
 void adamw(float* p, const float* g, float* m, float* v, long n, float lr, float b1, float b2, float eps,
            float wd, float bc1, float bc2);
 
-void attention_fwd(const float* qkv, float* out, float* probs, int B, int T, int H, int dh, float scale);
+// Attention dropout: rate 0 is no dropout (the exact pre-dropout kernels). Otherwise probability (b, h, i, j) is
+// kept with probability 1 - rate (and scaled by 1 / (1 - rate)) by a stateless hash of (seed, flat index), so the
+// backward regenerates the mask instead of storing it, and the mask does not depend on the thread count.
+struct AttnDropout {
+  float rate = 0.0f;
+  uint64_t seed = 0;
+};
+void attention_fwd(const float* qkv, float* out, float* probs, int B, int T, int H, int dh, float scale,
+                   AttnDropout drop = {});
 void attention_bwd(const float* dy, const float* qkv, const float* probs, float* dqkv, int B, int T, int H,
-                   int dh, float scale);
+                   int dh, float scale, AttnDropout drop = {});
+// The keep-mask (1 = kept, 0 = dropped) attention_fwd/bwd use for `drop`, as [B, H, T, T] (tests).
+void attention_dropout_mask(AttnDropout drop, int B, int H, int T, float* out);
+
+// Splitmix64 output at stream position `idx` of a stream whose state starts at `key` (= mix64(seed)).
+inline uint64_t mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+// Per-row dropout multipliers: mk[j] = 1/(1-rate) if (row_base + j) is kept else 0, for j < n.
+struct DropRow {
+  uint64_t key;
+  uint32_t threshold;  // kept iff the hash's top 32 bits >= threshold = rate * 2^32
+  float inv_keep;
+  explicit DropRow(AttnDropout d)
+      : key(mix64(d.seed + 0x9E3779B97F4A7C15ull)),
+        threshold((uint32_t)std::min(4294967295.0, std::floor((double)d.rate * 4294967296.0 + 0.5))),
+        inv_keep(1.0f / (1.0f - d.rate)) {}
+  void fill(float* mk, uint64_t row_base, int n, float kept) const {
+#pragma omp simd
+    for (int j = 0; j < n; ++j) {
+      const uint32_t r = (uint32_t)(mix64(key + (row_base + (uint64_t)j + 1) * 0x9E3779B97F4A7C15ull) >> 32);
+      mk[j] = r >= threshold ? kept : 0.0f;
+    }
+  }
+};
 void layernorm_fwd(const float* x, const float* g, const float* b, float* y, float* mean, float* rstd,
                    long rows, int D, float eps);
 void layernorm_bwd(const float* dy, const float* x, const float* g, const float* mean, const float* rstd,

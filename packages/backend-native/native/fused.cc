@@ -34,44 +34,63 @@ namespace {
 inline int causal_block(int T) { return T <= 256 ? 36 : 72; }  // multiples of the GEMM's 6-row micro-tile
 }  // namespace
 
-void attention_fwd_gemm(const float* qkv, float* out, float* probs, int B, int T, int H, int dh, float scale) {
+void attention_fwd_gemm(const float* qkv, float* out, float* probs, int B, int T, int H, int dh, float scale,
+                        AttnDropout drop) {
   const int d = H * dh, ld = 3 * d, CB = causal_block(T);
-#pragma omp parallel for schedule(dynamic, 1)
-  for (long bh = 0; bh < (long)B * H; ++bh) {
-    const int b = (int)(bh / H), h = (int)(bh % H);
-    const float* Q = qkv + (long)b * T * ld + h * dh;
-    float* P = probs + bh * T * T;
-    for (int i0 = 0; i0 < T; i0 += CB) {
-      const int i1 = std::min(T, i0 + CB);
-      // scores of rows [i0, i1) against keys [0, i1): the only ones the causal mask keeps
-      sgemm(false, true, i1 - i0, i1, dh, scale, Q + (long)i0 * ld, ld, Q + d, ld, 0.0f, P + (long)i0 * T, T, false);
-      for (int i = i0; i < i1; ++i) {
-        float* pr = P + (long)i * T;
-        const int n = i + 1;
-        float mx = -INFINITY;
-        for (int j = 0; j < n; ++j) mx = std::max(mx, pr[j]);
-        for (int j = 0; j < n; ++j) pr[j] -= mx;
-        vexp(pr, pr, n);
-        float sum = 0.0f;
+  const bool dropping = drop.rate > 0.0f;
+  const DropRow dr(drop);
+#pragma omp parallel
+  {
+    // with dropout, ·V multiplies the dropped probabilities D = P ⊙ M / (1 - rate) of the row block instead of P
+    std::vector<float> D(dropping ? (size_t)CB * T : 0), mk(dropping ? (size_t)T : 0);
+#pragma omp for schedule(dynamic, 1)
+    for (long bh = 0; bh < (long)B * H; ++bh) {
+      const int b = (int)(bh / H), h = (int)(bh % H);
+      const float* Q = qkv + (long)b * T * ld + h * dh;
+      float* P = probs + bh * T * T;
+      for (int i0 = 0; i0 < T; i0 += CB) {
+        const int i1 = std::min(T, i0 + CB);
+        // scores of rows [i0, i1) against keys [0, i1): the only ones the causal mask keeps
+        sgemm(false, true, i1 - i0, i1, dh, scale, Q + (long)i0 * ld, ld, Q + d, ld, 0.0f, P + (long)i0 * T, T, false);
+        for (int i = i0; i < i1; ++i) {
+          float* pr = P + (long)i * T;
+          const int n = i + 1;
+          float mx = -INFINITY;
+          for (int j = 0; j < n; ++j) mx = std::max(mx, pr[j]);
+          for (int j = 0; j < n; ++j) pr[j] -= mx;
+          vexp(pr, pr, n);
+          float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
-        for (int j = 0; j < n; ++j) sum += pr[j];
-        const float inv = 1.0f / sum;
+          for (int j = 0; j < n; ++j) sum += pr[j];
+          const float inv = 1.0f / sum;
 #pragma omp simd
-        for (int j = 0; j < n; ++j) pr[j] *= inv;
-        std::memset(pr + n, 0, sizeof(float) * (T - n));  // also the columns >= i1 the GEMM did not write
+          for (int j = 0; j < n; ++j) pr[j] *= inv;
+          std::memset(pr + n, 0, sizeof(float) * (T - n));  // also the columns >= i1 the GEMM did not write
+          if (dropping) {
+            float* dro = D.data() + (long)(i - i0) * T;
+            dr.fill(mk.data(), ((uint64_t)bh * T + i) * T, n, dr.inv_keep);
+#pragma omp simd
+            for (int j = 0; j < n; ++j) dro[j] = pr[j] * mk[j];
+            std::memset(dro + n, 0, sizeof(float) * (i1 - n));
+          }
+        }
+        sgemm(false, false, i1 - i0, dh, i1, 1.0f, dropping ? D.data() : P + (long)i0 * T, T, Q + 2 * d, ld, 0.0f,
+              out + ((long)b * T + i0) * d + h * dh, d, false);
       }
-      sgemm(false, false, i1 - i0, dh, i1, 1.0f, P + (long)i0 * T, T, Q + 2 * d, ld, 0.0f,
-            out + ((long)b * T + i0) * d + h * dh, d, false);
     }
   }
 }
 
 void attention_bwd_gemm(const float* dy, const float* qkv, const float* probs, float* dqkv, int B, int T, int H,
-                        int dh, float scale) {
+                        int dh, float scale, AttnDropout drop) {
   const int d = H * dh, ld = 3 * d, CB = causal_block(T);
+  const bool dropping = drop.rate > 0.0f;
+  const DropRow dr(drop);
 #pragma omp parallel
   {
     std::vector<float> dS((size_t)T * T);
+    // with dropout: the regenerated D = P ⊙ M / (1 - rate) (for dV = Dᵀ dO) and one row of multipliers
+    std::vector<float> D(dropping ? (size_t)T * T : 0), mk(dropping ? (size_t)T : 0);
 #pragma omp for schedule(dynamic, 1)
     for (long bh = 0; bh < (long)B * H; ++bh) {
       const int b = (int)(bh / H), h = (int)(bh % H);
@@ -87,6 +106,16 @@ void attention_bwd_gemm(const float* dy, const float* qkv, const float* probs, f
           const float* pr = P + (long)i * T;
           float* g = dS.data() + (long)i * T;
           const int n = i + 1;
+          if (dropping) {  // g holds dD = dO Vᵀ: dP = dD ⊙ M / (1 - rate)
+            float* dro = D.data() + (long)i * T;
+            dr.fill(mk.data(), ((uint64_t)bh * T + i) * T, n, dr.inv_keep);
+#pragma omp simd
+            for (int j = 0; j < n; ++j) {
+              dro[j] = pr[j] * mk[j];
+              g[j] *= mk[j];
+            }
+            std::memset(dro + n, 0, sizeof(float) * (T - n));
+          }
           float dot = 0.0f;
 #pragma omp simd reduction(+ : dot)
           for (int j = 0; j < n; ++j) dot += pr[j] * g[j];
@@ -100,8 +129,8 @@ void attention_bwd_gemm(const float* dy, const float* qkv, const float* probs, f
       for (int j0 = 0; j0 < T; j0 += CB) {
         const int j1 = std::min(T, j0 + CB), k = T - j0;
         const long o = (long)j0 * T + j0;
-        sgemm(true, false, j1 - j0, dh, k, 1.0f, P + o, T, dO + (long)j0 * d, d, 0.0f, dQ + 2 * d + (long)j0 * ld, ld,
-              false);  // dV = Pᵀ dO
+        sgemm(true, false, j1 - j0, dh, k, 1.0f, (dropping ? D.data() : P) + o, T, dO + (long)j0 * d, d, 0.0f,
+              dQ + 2 * d + (long)j0 * ld, ld, false);  // dV = Pᵀ dO (Dᵀ dO with dropout)
         sgemm(true, false, j1 - j0, dh, k, 1.0f, dS.data() + o, T, Q + (long)j0 * ld, ld, 0.0f,
               dQ + d + (long)j0 * ld, ld, false);  // dK = dSᵀ Q
       }
@@ -109,12 +138,15 @@ void attention_bwd_gemm(const float* dy, const float* qkv, const float* probs, f
   }
 }
 
-void attention_fwd(const float* qkv, float* out, float* probs, int B, int T, int H, int dh, float scale) {
-  if (dh >= 16) return attention_fwd_gemm(qkv, out, probs, B, T, H, dh, scale);
+void attention_fwd(const float* qkv, float* out, float* probs, int B, int T, int H, int dh, float scale,
+                   AttnDropout drop) {
+  if (dh >= 16) return attention_fwd_gemm(qkv, out, probs, B, T, H, dh, scale, drop);
   const int d = H * dh, ld = 3 * d, Tp = round8(T);
+  const bool dropping = drop.rate > 0.0f;
+  const DropRow dr(drop);
 #pragma omp parallel
   {
-    std::vector<float> kT((size_t)dh * Tp), vT((size_t)dh * Tp), s(Tp);
+    std::vector<float> kT((size_t)dh * Tp), vT((size_t)dh * Tp), s(Tp), mk(dropping ? (size_t)Tp : 0);
 #pragma omp for schedule(dynamic, 1)
     for (long bh = 0; bh < (long)B * H; ++bh) {
       const int b = (int)(bh / H), h = (int)(bh % H);
@@ -147,6 +179,11 @@ void attention_fwd(const float* qkv, float* out, float* probs, int B, int T, int
         float* pr = P + (long)i * T;
         std::memcpy(pr, sp, sizeof(float) * n);
         std::memset(pr + n, 0, sizeof(float) * (T - n));
+        if (dropping) {  // lanes >= n already hold 0
+          dr.fill(mk.data(), ((uint64_t)bh * T + i) * T, n, dr.inv_keep);
+#pragma omp simd
+          for (int j = 0; j < n; ++j) sp[j] *= mk[j];
+        }
         float* o = out + ((long)b * T + i) * d + h * dh;
         for (int c = 0; c < dh; ++c) {
           const float* vr = vT.data() + (long)c * Tp;
@@ -161,13 +198,15 @@ void attention_fwd(const float* qkv, float* out, float* probs, int B, int T, int
 }
 
 void attention_bwd(const float* dy, const float* qkv, const float* probs, float* dqkv, int B, int T, int H, int dh,
-                   float scale) {
-  if (dh >= 16) return attention_bwd_gemm(dy, qkv, probs, dqkv, B, T, H, dh, scale);
+                   float scale, AttnDropout drop) {
+  if (dh >= 16) return attention_bwd_gemm(dy, qkv, probs, dqkv, B, T, H, dh, scale, drop);
   const int d = H * dh, ld = 3 * d, Tp = round8(T);
+  const bool dropping = drop.rate > 0.0f;
+  const DropRow dr(drop);
 #pragma omp parallel
   {
     std::vector<float> kT((size_t)dh * Tp), vT((size_t)dh * Tp), dkT((size_t)dh * Tp), dvT((size_t)dh * Tp);
-    std::vector<float> ds(Tp), pr(Tp, 0.0f);
+    std::vector<float> ds(Tp), pr(Tp, 0.0f), mk(dropping ? (size_t)Tp : 0, 0.0f), dd(dropping ? (size_t)Tp : 0);
 #pragma omp for schedule(dynamic, 1)
     for (long bh = 0; bh < (long)B * H; ++bh) {
       const int b = (int)(bh / H), h = (int)(bh % H);
@@ -183,6 +222,14 @@ void attention_bwd(const float* dy, const float* qkv, const float* probs, float*
         float* g2 = ds.data();
         std::memcpy(p, P + (long)i * T, sizeof(float) * n);
         for (int j = n; j < n8; ++j) p[j] = 0.0f;
+        const float* pv = p;  // what dV accumulates: P, or D = P ⊙ M / (1 - rate) with dropout
+        if (dropping) {
+          dr.fill(mk.data(), ((uint64_t)bh * T + i) * T, n, dr.inv_keep);
+          for (int j = n; j < n8; ++j) mk[j] = 0.0f;
+#pragma omp simd
+          for (int j = 0; j < n8; ++j) dd[j] = p[j] * mk[j];
+          pv = dd.data();
+        }
         const float* g = dy + ((long)b * T + i) * d + h * dh;
         const float* q = base + (long)i * ld + h * dh;
         // dP[j] = dO_i . v_j ; dV[j] += P_ij dO_i
@@ -194,8 +241,12 @@ void attention_bwd(const float* dy, const float* qkv, const float* probs, float*
 #pragma omp simd
           for (int j = 0; j < n8; ++j) {
             g2[j] += gc * vr[j];
-            dvr[j] += gc * p[j];
+            dvr[j] += gc * pv[j];
           }
+        }
+        if (dropping) {  // g2 holds dD: dP = dD ⊙ M / (1 - rate)
+#pragma omp simd
+          for (int j = 0; j < n8; ++j) g2[j] *= mk[j];
         }
         float dot = 0.0f;
 #pragma omp simd reduction(+ : dot)
@@ -224,6 +275,12 @@ void attention_bwd(const float* dy, const float* qkv, const float* probs, float*
         }
     }
   }
+}
+
+void attention_dropout_mask(AttnDropout drop, int B, int H, int T, float* out) {
+  const DropRow dr(drop);
+#pragma omp parallel for schedule(static)
+  for (long r = 0; r < (long)B * H * T; ++r) dr.fill(out + r * T, (uint64_t)r * T, T, 1.0f);
 }
 
 void layernorm_fwd(const float* x, const float* g, const float* b, float* y, float* mean, float* rstd, long rows,

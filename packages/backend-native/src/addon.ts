@@ -97,6 +97,8 @@ export interface NativeAddon {
     h: number,
     dh: number,
     scale: number,
+    dropout: number,
+    seed: number,
   ): void;
   attentionBackward(
     dy: Float32Array,
@@ -108,6 +110,17 @@ export interface NativeAddon {
     h: number,
     dh: number,
     scale: number,
+    dropout: number,
+    seed: number,
+  ): void;
+  /** The attention kernels' keep-mask (1 kept, 0 dropped) for (dropout, seed), written to `out` [B, H, T, T]. */
+  attentionDropoutMask(
+    out: Float32Array,
+    b: number,
+    h: number,
+    t: number,
+    dropout: number,
+    seed: number,
   ): void;
   layerNormForward(
     x: Float32Array,

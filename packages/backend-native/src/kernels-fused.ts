@@ -10,18 +10,41 @@ function need<T>(v: T | null, what: string): T {
   return v;
 }
 
+/** The attention kernels' optional `dropout` rate (default 0: none) and integer `seed` attrs, checked. */
+function dropoutAttrs(attrs: Record<string, unknown>): [number, number] {
+  const rate = (attrs.dropout as number | undefined) ?? 0;
+  const seed = (attrs.seed as number | undefined) ?? 0;
+  if (!(rate >= 0 && rate < 1))
+    throw new Error(`procpt-native: attention dropout must be in [0, 1), got ${rate}`);
+  if (!Number.isSafeInteger(seed))
+    throw new Error(`procpt-native: attention seed must be an integer, got ${seed}`);
+  return [rate, seed];
+}
+
 /** Registers the fused forward/backward kernels with the addon as their implementation. */
 export function registerFusedKernels(addon: NativeAddon): void {
-  // qkv [B, T, 3d] -> [y [B, T, d], probs [B, H, T, T]]
+  // qkv [B, T, 3d] -> [y [B, T, d], probs [B, H, T, T]] (probs before dropout: the backward regenerates the mask)
   overrideKernel(FUSED_KERNELS.attention, ({ inputs, backend, attrs }) => {
     const qkv = inputs.qkv!;
     const [b, t, d3] = qkv.shape as [number, number, number];
     const h = attrs.nHead as number;
     const d = d3 / 3;
+    const [rate, seed] = dropoutAttrs(attrs);
     // every fused kernel below writes all of its outputs: no zero fill needed
     const y = allocF32(b * t * d, true);
     const probs = allocF32(b * h * t * t, true);
-    addon.attentionForward(need(f32(backend, qkv), 'qkv'), y, probs, b, t, h, d / h, 1 / Math.sqrt(d / h));
+    addon.attentionForward(
+      need(f32(backend, qkv), 'qkv'),
+      y,
+      probs,
+      b,
+      t,
+      h,
+      d / h,
+      1 / Math.sqrt(d / h),
+      rate,
+      seed,
+    );
     return [output(backend, [b, t, d], y), output(backend, [b, h, t, t], probs)];
   });
   overrideKernel(FUSED_KERNELS.attentionGrad, ({ inputs, backend, attrs }) => {
@@ -29,6 +52,7 @@ export function registerFusedKernels(addon: NativeAddon): void {
     const [b, t, d3] = qkv.shape as [number, number, number];
     const h = attrs.nHead as number;
     const d = d3 / 3;
+    const [rate, seed] = dropoutAttrs(attrs);
     const dqkv = allocF32(b * t * d3, true);
     addon.attentionBackward(
       need(f32(backend, inputs.dy), 'dy'),
@@ -40,6 +64,8 @@ export function registerFusedKernels(addon: NativeAddon): void {
       h,
       d / h,
       1 / Math.sqrt(d / h),
+      rate,
+      seed,
     );
     return output(backend, [b, t, d3], dqkv);
   });

@@ -56,38 +56,61 @@ function causalMask(t: number): tf.Tensor2D {
   return tf.tidy(() => tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([t, t]), -1, 0)), -1e9) as tf.Tensor2D);
 }
 
+/** Dropout on the attention probabilities of {@link fusedAttention}. */
+export interface AttentionDropout {
+  /** Drop rate in [0, 1); 0 (the default) is no dropout. */
+  dropout?: number;
+  /** Integer seed of the dropout mask (same seed, same mask on the same backend). Default 0. */
+  seed?: number;
+}
+
 /**
  * Causal multi-head self-attention straight from the fused `c_attn` output: `qkv` is [B, T, 3d] (q | k | v along
  * the last axis, head h in columns h·d/H … (h+1)·d/H of each), the result is the heads' outputs merged back to
  * [B, T, d] (before `c_proj`). On a backend with the fused kernel (`procpt-native`) one kernel does QKᵀ·scale, the causal mask, softmax and ·V
  * (and one its backward); on any other backend the same maths runs as standard tfjs ops.
+ *
+ * With `options.dropout` p > 0 the probabilities are dropped (kept with probability 1 − p, scaled by 1/(1 − p))
+ * before ·V. The fused kernel draws its mask from a stateless hash of (seed, b, h, i, j) and regenerates it in the
+ * backward instead of storing it, so its masks differ from `tf.dropout`'s (used by the standard-ops path):
+ * results are deterministic per backend, not across backends.
  */
-export function fusedAttention(qkv: tf.Tensor3D, nHead: number): tf.Tensor3D {
+export function fusedAttention(qkv: tf.Tensor3D, nHead: number, options: AttentionDropout = {}): tf.Tensor3D {
   if (qkv.rank !== 3 || qkv.shape[2] % (3 * nHead) !== 0 || !Number.isInteger(nHead) || nHead < 1) {
     throw new ProcptError(
       'usage',
       `fusedAttention: qkv must be [B, T, 3·d] with d divisible by nHead=${nHead}, got [${qkv.shape}]`,
     );
   }
-  if (!hasFusedKernel(FUSED_KERNELS.attention)) return attentionComposite(qkv, nHead);
+  const dropout = options.dropout ?? 0;
+  const seed = options.seed ?? 0;
+  if (!(dropout >= 0 && dropout < 1) || !Number.isSafeInteger(seed)) {
+    throw new ProcptError(
+      'usage',
+      `fusedAttention: dropout must be in [0, 1) and seed an integer, got dropout ${dropout}, seed ${seed}`,
+    );
+  }
+  if (!hasFusedKernel(FUSED_KERNELS.attention)) return attentionComposite(qkv, nHead, dropout, seed);
+  // rate 0 passes no dropout attrs: exactly the kernel call of the dropout-free path
+  const attrs = dropout > 0 ? { nHead, dropout, seed } : { nHead };
   if (!tapeOn()) {
-    const [y, probs] = run(FUSED_KERNELS.attention, { qkv }, { nHead });
+    const [y, probs] = run(FUSED_KERNELS.attention, { qkv }, attrs);
     probs!.dispose();
     return y as tf.Tensor3D;
   }
   const f = custom(1, ([x], save) => {
-    const [y, probs] = run(FUSED_KERNELS.attention, { qkv: x! }, { nHead });
+    const [y, probs] = run(FUSED_KERNELS.attention, { qkv: x! }, attrs);
     save([x!, probs!]);
     return {
       value: y!,
       gradFunc: (dy, saved) =>
-        run(FUSED_KERNELS.attentionGrad, { dy, qkv: saved[0]!, probs: saved[1]! }, { nHead }),
+        run(FUSED_KERNELS.attentionGrad, { dy, qkv: saved[0]!, probs: saved[1]! }, attrs),
     };
   });
   return f(qkv) as tf.Tensor3D;
 }
 
-function attentionComposite(qkv: tf.Tensor3D, nHead: number): tf.Tensor3D {
+function attentionComposite(qkv: tf.Tensor3D, nHead: number, dropout: number, seed: number): tf.Tensor3D {
   return tf.tidy(() => {
     const [b, t, d3] = qkv.shape;
     const d = d3 / 3;
@@ -95,7 +118,8 @@ function attentionComposite(qkv: tf.Tensor3D, nHead: number): tf.Tensor3D {
     const heads = (x: tf.Tensor) => tf.transpose(tf.reshape(x, [b, t, nHead, dh]), [0, 2, 1, 3]);
     const [q, k, v] = tf.split(qkv, 3, 2).map(heads) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
     const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh)), causalMask(t));
-    const y = tf.matMul(tf.softmax(scores), v);
+    const probs = tf.softmax(scores);
+    const y = tf.matMul(dropout > 0 ? tf.dropout(probs, dropout, undefined, seed) : probs, v);
     return tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [b, t, d]) as tf.Tensor3D;
   });
 }

@@ -172,8 +172,9 @@ export class Gpt {
       rate > 0 ? tf.dropout(x, rate, undefined, seed * 1009 + site++) : x;
     const hd = d / nHead;
     const eps = this.config.layerNormEpsilon;
-    // One fused kernel for QKᵀ, mask, softmax and ·V where the backend has it; it has no attention dropout.
-    const fusedAtt = !(rate > 0) && hasFusedKernel(FUSED_KERNELS.attention);
+    // One fused kernel for QKᵀ, mask, softmax, attention dropout and ·V where the backend has it. Its dropout
+    // masks come from a stateless hash, not tf.dropout's: training is deterministic per backend, not across them.
+    const fusedAtt = hasFusedKernel(FUSED_KERNELS.attention);
     return tf.tidy(() => {
       const ids = tf.reshape(tokens, [b * t]);
       const tok = tf.reshape(tf.gather(this.param('transformer.wte.weight'), ids), [b, t, d]);
@@ -184,7 +185,11 @@ export class Gpt {
       const scale = 1 / Math.sqrt(hd);
       const heads = (m: tf.Tensor) => tf.transpose(tf.reshape(m, [b, t, nHead, hd]), [0, 2, 1, 3]);
       const attention = (qkv: tf.Tensor2D): tf.Tensor2D => {
-        if (!mask) return tf.reshape(fusedAttention(tf.reshape(qkv, [b, t, 3 * d]), nHead), [b * t, d]);
+        if (!mask) {
+          // the same per-site seed as the composite path's tf.dropout on the probabilities
+          const att = rate > 0 ? { dropout: rate, seed: seed * 1009 + site++ } : {};
+          return tf.reshape(fusedAttention(tf.reshape(qkv, [b, t, 3 * d]), nHead, att), [b * t, d]);
+        }
         const [q, k, v] = tf.split(qkv, 3, 1) as [tf.Tensor, tf.Tensor, tf.Tensor];
         const scores = tf.add(tf.mul(tf.matMul(heads(q), heads(k), false, true), scale), mask);
         const att = drop(tf.softmax(scores));

@@ -38,3 +38,4 @@ export {
   maskedCrossEntropy,
   maskedCrossEntropyStats,
 } from './fused-ops.js';
+export type { AttentionDropout } from './fused-ops.js';
