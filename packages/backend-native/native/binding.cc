@@ -3,6 +3,7 @@
 #include <node_api.h>
 
 #include <thread>
+#include <vector>
 
 #include "common.h"
 
@@ -42,6 +43,10 @@ struct Args {
   napi_value done() {
     if (!ok) napi_throw_type_error(env, nullptr, "procpt-native: bad arguments");
     return nullptr;
+  }
+  napi_value fail() {
+    ok = false;
+    return done();
   }
 };
 
@@ -169,7 +174,7 @@ FN(SegmentSumRows) {
   if (a.ok) procpt::segment_sum_rows(out, x, ids, n, segments, cols);
   return a.done();
 }
-// adamw(p, g, m, v, n, lr, beta1, beta2, eps, weightDecay, biasCorrection1, biasCorrection2)
+// adamw(p, g, m, v, n, lr, beta1, beta2, eps, weightDecay, biasCorrection1, biasCorrection2, gradScale)
 FN(AdamW) {
   Args a(env, info);
   float* p = a.f32(0);
@@ -178,9 +183,38 @@ FN(AdamW) {
   float* v = a.f32(3);
   const long n = a.lng(4);
   const float lr = (float)a.num(5), b1 = (float)a.num(6), b2 = (float)a.num(7), eps = (float)a.num(8),
-              wd = (float)a.num(9), bc1 = (float)a.num(10), bc2 = (float)a.num(11);
-  if (a.ok) procpt::adamw(p, g, m, v, n, lr, b1, b2, eps, wd, bc1, bc2);
+              wd = (float)a.num(9), bc1 = (float)a.num(10), bc2 = (float)a.num(11), gs = (float)a.num(12);
+  if (a.ok) procpt::adamw(p, g, m, v, n, lr, b1, b2, eps, wd, bc1, bc2, gs);
   return a.done();
+}
+// sumSquares(arrays: Float32Array[]) -> number: Σ x² over every element of every array, in double
+FN(SumSquares) {
+  Args a(env, info);
+  bool isArray = false;
+  uint32_t count = 0;
+  if (a.argc < 1 || napi_is_array(env, a.argv[0], &isArray) != napi_ok || !isArray ||
+      napi_get_array_length(env, a.argv[0], &count) != napi_ok)
+    return a.fail();
+  std::vector<const float*> ptrs(count);
+  std::vector<long> lengths(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    napi_value item;
+    napi_typedarray_type type;
+    size_t length;
+    void* data = nullptr;
+    napi_value buffer;
+    size_t offset;
+    if (napi_get_element(env, a.argv[0], i, &item) != napi_ok ||
+        napi_get_typedarray_info(env, item, &type, &length, &data, &buffer, &offset) != napi_ok ||
+        type != napi_float32_array)
+      return a.fail();
+    ptrs[i] = static_cast<const float*>(data);
+    lengths[i] = static_cast<long>(length);
+  }
+  const double sum = procpt::sum_squares(ptrs.data(), lengths.data(), static_cast<int>(count));
+  napi_value out;
+  napi_create_double(env, sum, &out);
+  return out;
 }
 // Attention dropout from (rate, seed) at argv[i], argv[i + 1]; the seed is an integer-valued double.
 procpt::AttnDropout attn_dropout(Args& a, size_t i) {
@@ -360,6 +394,7 @@ napi_value Init(napi_env env, napi_value exports) {
              {"copyBlock", CopyBlock},
              {"segmentSumRows", SegmentSumRows},
              {"adamw", AdamW},
+             {"sumSquares", SumSquares},
              {"attentionForward", AttentionForward},
              {"attentionBackward", AttentionBackward},
              {"attentionDropoutMask", AttentionDropoutMask},

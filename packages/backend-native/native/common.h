@@ -48,8 +48,12 @@ void copy_block(float* dst, const int* dstShape, const int* dstBegin, const floa
 void transpose(float* out, const float* x, int rank, const int* shape, const int* perm);
 void gather_rows(float* out, const float* x, const int32_t* idx, long n, long rows, long cols);
 void segment_sum_rows(float* out, const float* x, const int32_t* ids, long n, long segments, long cols);
+// In-place AdamW over n elements; the gradient is g * gscale (the clip factor, 1 for none).
 void adamw(float* p, const float* g, float* m, float* v, long n, float lr, float b1, float b2, float eps,
-           float wd, float bc1, float bc2);
+           float wd, float bc1, float bc2, float gscale);
+// Sum of squares of `count` float arrays, accumulated in double over fixed 64Ki-element chunks (so the result
+// does not depend on the thread count); the square of the global L2 norm.
+double sum_squares(const float* const* arrays, const long* lengths, int count);
 
 // Attention dropout: rate 0 is no dropout (the exact pre-dropout kernels). Otherwise probability (b, h, i, j) is
 // kept with probability 1 - rate (and scaled by 1 / (1 - rate)) by a stateless hash of (seed, flat index), so the

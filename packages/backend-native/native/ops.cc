@@ -1,4 +1,4 @@
-// Elementwise, reduction, softmax, transpose, gather/scatter and AdamW kernels.
+// Elementwise, reduction, softmax, transpose and gather/scatter kernels (AdamW and the gradient norm: optim.cc).
 #include <algorithm>
 #include <cfloat>
 #include <vector>
@@ -269,22 +269,6 @@ void segment_sum_rows(float* out, const float* x, const int32_t* ids, long n, lo
       const float* v = x + i * cols;
       for (long c = c0; c < c1; ++c) o[c] += v[c];
     }
-  }
-}
-
-void adamw(float* p, const float* g, float* m, float* v, long n, float lr, float b1, float b2, float eps, float wd,
-           float bc1, float bc2) {
-  const float decay = 1.0f - lr * wd;
-  const float step = lr / bc1;
-  const float isq = 1.0f / std::sqrt(bc2);
-#pragma omp parallel for schedule(static) if (n > kGrain)
-  for (long i = 0; i < n; ++i) {
-    const float gi = g[i];
-    const float mi = b1 * m[i] + (1.0f - b1) * gi;
-    const float vi = b2 * v[i] + (1.0f - b2) * gi * gi;
-    m[i] = mi;
-    v[i] = vi;
-    p[i] = p[i] * decay - step * mi / (std::sqrt(vi) * isq + eps);
   }
 }
 

@@ -87,7 +87,10 @@ export interface NativeAddon {
     weightDecay: number,
     biasCorrection1: number,
     biasCorrection2: number,
+    gradScale: number,
   ): void;
+  /** Σ x² over every element of every array, accumulated in double (the squared global L2 norm). */
+  sumSquares(arrays: readonly Float32Array[]): number;
   attentionForward(
     qkv: Float32Array,
     out: Float32Array,

@@ -15,5 +15,5 @@ export {
   maskedCrossEntropy,
   maskedCrossEntropyStats,
 } from '@procpt/model';
-export { type AdamWStep, adamwUpdate } from './optim.js';
+export { type AdamWStep, adamwUpdate, globalGradNorm } from './optim.js';
 export { measurePeakFlops, type PeakFlops, type PeakFlopsOptions } from './peak.js';

@@ -1,8 +1,9 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fixture from './fixtures/adamw.json' with { type: 'json' };
 import { AdamW, globalNormClip } from './adamw.js';
+import { listBackends, selectBackend } from './backends.js';
 import { decays } from './param-groups.js';
 
 beforeAll(async () => {
@@ -127,3 +128,119 @@ describe('decay groups', () => {
     expect(decays('transformer.h.1.mlp.c_proj.weight', ['bias', 'ln', 'embed'])).toBe(true);
   });
 });
+
+/** Deterministic values in [-scale, scale) (LCG; tests never use Math.random). */
+function lcg(n: number, seed: number, scale: number): Float32Array {
+  let x = (seed * 2654435761) >>> 0 || 1;
+  return Float32Array.from({ length: n }, () => {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    return ((x >>> 8) / 16777216 - 0.5) * 2 * scale;
+  });
+}
+
+/** Largest |a − b| / (|b| + rms(b)): relative error with the tensor's own scale as the floor near 0. */
+function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let ss = 0;
+  for (let i = 0; i < b.length; i++) ss += b[i]! * b[i]!;
+  const rms = Math.sqrt(ss / b.length) || 1e-30;
+  let worst = a.length === b.length ? 0 : Number.POSITIVE_INFINITY;
+  for (let i = 0; i < b.length; i++)
+    worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / (Math.abs(b[i]!) + rms));
+  return Number.isNaN(worst) ? Number.POSITIVE_INFINITY : worst;
+}
+
+const ADAMW = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+const SHAPES: Record<string, number[]> = {
+  'transformer.h.0.mlp.c_fc.weight': [96, 384],
+  'transformer.h.0.mlp.c_fc.bias': [384],
+  'transformer.h.0.ln_1.weight': [96],
+  'transformer.wte.weight': [211, 96],
+};
+
+/** Three clipped AdamW steps (clip 0.05: every step clips) on the active backend; weights, moments, norms. */
+async function clippedSteps(): Promise<{
+  values: Record<string, Float32Array>;
+  norms: number[];
+  leaked: number;
+}> {
+  const names = Object.keys(SHAPES);
+  const params = new Map(
+    names.map((n, i) => [
+      n,
+      tf.variable(
+        tf.tensor(
+          lcg(
+            SHAPES[n]!.reduce((a, b) => a * b),
+            i + 1,
+            0.5,
+          ),
+          SHAPES[n],
+        ),
+      ),
+    ]),
+  );
+  const opt = new AdamW(params, names, { ...ADAMW, weightDecay: 0.1, noDecay: ['bias', 'ln'] });
+  const norms: number[] = [];
+  const before = tf.memory().numTensors;
+  for (let step = 0; step < 3; step++) {
+    const grads = Object.fromEntries(
+      names.map((n, i) => [
+        n,
+        tf.tensor(lcg(params.get(n)!.size, 100 * step + i + 7, 0.02 * (i + 1)), SHAPES[n]),
+      ]),
+    );
+    const { norm, scale } = globalNormClip(grads, 0.05);
+    norms.push((await norm.data())[0]!);
+    expect((await scale.data())[0]).toBeLessThan(1);
+    opt.applyGradients(grads, 1e-2, scale);
+    tf.dispose([norm, scale, ...Object.values(grads)]);
+  }
+  const leaked = tf.memory().numTensors - before;
+  const values: Record<string, Float32Array> = {};
+  for (const [k, t] of Object.entries(opt.stateTensors())) values[k] = Float32Array.from(await t.data());
+  for (const n of names) values[n] = Float32Array.from(await params.get(n)!.data());
+  opt.dispose();
+  tf.dispose([...params.values()]);
+  return { values, norms, leaked };
+}
+const native = (await listBackends()).find((r) => r.name === 'procpt-native');
+describe.skipIf(native?.status !== 'available')(
+  `AdamW + clipping on procpt-native${native?.status === 'available' ? '' : ` (skipped: ${native?.reason})`}`,
+  () => {
+    afterAll(async () => {
+      await selectBackend('cpu');
+    });
+
+    it('native norm and in-pass clip factor match the cpu tfjs path (weights and moments within 1e-5)', async () => {
+      await selectBackend('cpu');
+      const ref = await clippedSteps();
+      await selectBackend('procpt-native');
+      const got = await clippedSteps();
+      expect(got.leaked).toBe(0);
+      expect(ref.leaked).toBe(0);
+      for (let s = 0; s < 3; s++)
+        expect(Math.abs(got.norms[s]! - ref.norms[s]!) / ref.norms[s]!).toBeLessThan(1e-6);
+      for (const [k, want] of Object.entries(ref.values))
+        expect(relError(got.values[k]!, want), k).toBeLessThan(1e-5);
+    });
+
+    it('runs no tfjs kernel for the norm or the clipped update, and keeps a NaN norm NaN', async () => {
+      await selectBackend('procpt-native');
+      const p = tf.variable(tf.tensor(lcg(5000, 3, 1)));
+      const opt = new AdamW(new Map([['w', p]]), ['w']);
+      const g = tf.tensor(lcg(5000, 4, 1));
+      const info = await tf.profile(() => {
+        const { norm, scale } = globalNormClip({ w: g }, 0.1);
+        opt.applyGradients({ w: g }, 1e-3, scale);
+        tf.dispose([norm, scale]);
+      });
+      expect(info.kernels.map((k) => k.name)).toEqual([]);
+      const bad = tf.tensor(Float32Array.from(lcg(5000, 5, 1), (x, i) => (i === 4999 ? Number.NaN : x)));
+      const { norm, scale } = globalNormClip({ w: bad }, 1);
+      expect((await norm.data())[0]).toBeNaN();
+      expect((await scale.data())[0]).toBeNaN();
+      tf.dispose([p, g, bad, norm, scale]);
+      opt.dispose();
+    });
+  },
+);

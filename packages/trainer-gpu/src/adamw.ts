@@ -32,6 +32,8 @@ interface FusedAdamWStep {
   eps: number;
   weightDecay: number;
   step: number;
+  /** Factor on the gradient before the moments (the clip factor), applied inside the pass. */
+  gradScale: number;
 }
 
 /** An in-place AdamW update of one parameter (same maths as {@link AdamW.applyGradients}). */
@@ -43,14 +45,23 @@ export type FusedAdamWUpdate = (
   hp: FusedAdamWStep,
 ) => void;
 
-let fused: { backend: string; update: FusedAdamWUpdate } | null = null;
+/** The global L2 norm of gradients as a number, without tfjs temporaries (`@procpt/backend-native`'s `globalGradNorm`). */
+export type FusedGradNorm = (grads: readonly tf.Tensor[]) => number;
+
+let fused: { backend: string; update: FusedAdamWUpdate; gradNorm: FusedGradNorm } | null = null;
 
 /**
- * Makes {@link AdamW} use `update` (one native in-place pass per parameter) whenever `backend` is the active tfjs
- * backend. Called by `selectBackend` when it activates procpt-native; internal to the package.
+ * Makes {@link AdamW} use `update` (one native in-place pass per parameter, the clip factor applied inside it) and
+ * {@link globalNormClip} use `gradNorm` whenever `backend` is the active tfjs backend. Called by `selectBackend` when
+ * it activates procpt-native; internal to the package.
  */
-export function useFusedAdamW(backend: string, update: FusedAdamWUpdate): void {
-  fused = { backend, update };
+export function useFusedAdamW(backend: string, update: FusedAdamWUpdate, gradNorm: FusedGradNorm): void {
+  fused = { backend, update, gradNorm };
+}
+
+/** The fused hooks when their backend is the active one. */
+function activeFused(): typeof fused {
+  return fused && tf.getBackend() === fused.backend ? fused : null;
 }
 
 /** Prefixes of the moment tensors in {@link AdamW.stateTensors} (PyTorch's state names). */
@@ -110,8 +121,9 @@ export class AdamW {
   applyGradients(grads: Readonly<Record<string, tf.Tensor>>, lr: number, gradScale?: tf.Scalar): void {
     this.t += 1;
     const { beta1, beta2, eps, weightDecay } = this.options;
-    if (fused && tf.getBackend() === fused.backend) {
-      this.applyFused(fused.update, grads, lr, gradScale);
+    const native = activeFused();
+    if (native) {
+      this.applyFused(native.update, grads, lr, gradScale);
       return;
     }
     const stepSize = lr / (1 - beta1 ** this.t);
@@ -148,10 +160,11 @@ export class AdamW {
     gradScale: tf.Scalar | undefined,
   ): void {
     const { beta1, beta2, eps, weightDecay } = this.options;
+    // the factor goes into the native pass (g·scale rounded to float32 there): no scaled copy of any gradient
+    const scale = gradScale ? gradScale.dataSync()[0]! : 1;
     for (const name of this.names) {
-      const raw = grads[name];
-      if (!raw) throw new ProcptError('runtime', `AdamW: missing gradient for ${name}`);
-      const g = gradScale ? tf.mul(raw, gradScale) : raw;
+      const g = grads[name];
+      if (!g) throw new ProcptError('runtime', `AdamW: missing gradient for ${name}`);
       const wd = this.decayed.has(name) ? weightDecay : 0;
       update(this.params.get(name)!, g, this.m.get(name)!, this.v.get(name)!, {
         lr,
@@ -160,8 +173,8 @@ export class AdamW {
         eps,
         weightDecay: wd,
         step: this.t,
+        gradScale: scale,
       });
-      if (g !== raw) g.dispose();
     }
   }
 
@@ -214,12 +227,21 @@ export class AdamW {
 
 /**
  * Global L2 norm of `grads` and the PyTorch `clip_grad_norm_` factor `min(1, maxNorm / (norm + 1e-6))`
- * (factor 1 when `maxNorm` is `null`). Both are new scalar tensors owned by the caller.
+ * (factor 1 when `maxNorm` is `null`). Both are new scalar tensors owned by the caller. On procpt-native the norm
+ * is one native pass (float64 accumulation, no temporaries) and the factor is computed in float32 arithmetic, as the
+ * tensor ops would; a NaN/Infinity norm stays NaN/Infinity so the trainer's finiteness guard still sees it.
  */
 export function globalNormClip(
   grads: Readonly<Record<string, tf.Tensor>>,
   maxNorm: number | null,
 ): { norm: tf.Scalar; scale: tf.Scalar } {
+  const native = activeFused();
+  if (native) {
+    const norm = Math.fround(native.gradNorm(Object.values(grads)));
+    const f = Math.fround;
+    const scale = maxNorm === null ? 1 : Math.min(1, f(f(maxNorm) / f(norm + f(1e-6))));
+    return { norm: tf.scalar(norm), scale: tf.scalar(scale) };
+  }
   return tf.tidy(() => {
     const squares = Object.values(grads).map((g) => tf.sum(tf.square(g)));
     const norm = tf.sqrt(squares.length === 0 ? tf.scalar(0) : tf.addN(squares)) as tf.Scalar;

@@ -318,7 +318,7 @@ async function describe(
     notes.push(
       `procpt-native: ${info.threads ?? '?'} threads, ${info.avx2 ? 'AVX2/FMA' : 'portable (no AVX2)'} kernels, fused attention/LayerNorm/GELU/CE/AdamW`,
     );
-    useFusedAdamW(native.NATIVE_BACKEND, native.adamwUpdate);
+    useFusedAdamW(native.NATIVE_BACKEND, native.adamwUpdate, native.globalGradNorm);
   }
   if (name === 'webgpu') {
     const adapter = await initWebGpuRuntime();
