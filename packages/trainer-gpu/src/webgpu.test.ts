@@ -1,11 +1,11 @@
-import { Gpt, gptConfig } from '@procpt/model';
+import { Gpt, type GptConfig, gptConfig } from '@procpt/model';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadParityFixture, parityWeights, relErr } from '../../../scripts/test-support/parity-fixture.js';
-import { AdamW } from './adamw.js';
+import { loadParityFixture, relErr } from '../../../scripts/test-support/parity-fixture.js';
 import { selectBackend } from './backends.js';
 import { computeGradients } from './step.js';
 import { affineSource } from './test-data.js';
+import { adamwParityWorst } from './testing/adamw-parity.js';
 import { Trainer } from './trainer.js';
 import { adapterLabel, describeAdapter, initWebGpuRuntime, watchWebGpuErrors } from './webgpu.js';
 
@@ -126,37 +126,10 @@ describe.skipIf(why !== '')(`webgpu backend${why ? ` (skipped: ${why})` : ''}`, 
 
   it('matches the PyTorch AdamW fixture for 3 steps', async () => {
     await selectBackend('webgpu');
-    const fixture = loadParityFixture<Parameters<typeof Gpt.fromWeights>[0]>();
-    const { lr, beta1, beta2, eps, weightDecay, steps } = fixture.adamwConfig;
+    const fixture = loadParityFixture<GptConfig>();
     for (const c of fixture.cases) {
-      const weights = parityWeights(c);
-      const model = Gpt.fromWeights({ ...c.config, dropout: 0 }, weights);
-      const names = [...model.params.keys()];
-      const opt = new AdamW(model.params, names, { beta1, beta2, eps, weightDecay, noDecay: [] });
-      const batch = {
-        tokens: Int32Array.from(c.tokens.flat()),
-        loss: Uint8Array.from(c.lossMask.flat()),
-        batch: c.tokens.length,
-        length: c.tokens[0]!.length,
-      };
-      for (let s = 0; s < steps; s++) {
-        const g = computeGradients(model, [batch], names, {
-          maxNorm: null,
-          dropoutSeeds: [0],
-          training: false,
-        });
-        expect((await g.loss.data())[0]).toBeCloseTo(c.adamw.losses[s]!, 5);
-        opt.applyGradients(g.grads, lr, g.scale);
-        tf.dispose([...Object.values(g.grads), g.loss, g.norm, g.scale]);
-      }
-      let worst = 0;
-      for (const [name, w] of Object.entries(c.adamw.weights)) {
-        const got = await model.param(name).data();
-        for (let i = 0; i < w.data.length; i++) worst = Math.max(worst, Math.abs(got[i]! - w.data[i]!));
-      }
+      const worst = await adamwParityWorst(c, fixture.adamwConfig);
       expect(worst).toBeLessThan(1e-5);
-      opt.dispose();
-      model.dispose();
     }
   });
 
