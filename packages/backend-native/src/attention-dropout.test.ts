@@ -12,22 +12,13 @@ import {
   registerNativeBackend,
   setNativeThreads,
 } from './index.js';
-import { onBackend, randomValues, relError } from './test-util.js';
+import { onBackend, randomTensor, randomValues, relError } from './test-util.js';
 
 // Attention dropout inside the fused kernel: the mask comes from a stateless hash of (seed, b, h, i, j), so the
 // reference below rebuilds the same attention on cpu with composite ops and the addon's exported mask.
 const status = registerNativeBackend();
 const TOL = 1e-4;
-const rnd = (shape: number[], seed: number, lo = -1, hi = 1) =>
-  tf.tensor(
-    randomValues(
-      shape.reduce((a, b) => a * b, 1),
-      seed,
-      lo,
-      hi,
-    ),
-    shape,
-  );
+const rnd = randomTensor;
 
 function mask(addon: NativeAddon, b: number, h: number, t: number, rate: number, seed: number): Float32Array {
   const m = new Float32Array(b * h * t * t);

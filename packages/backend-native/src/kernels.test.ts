@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NATIVE_BACKEND, nativeBackendInfo, registerNativeBackend } from './index.js';
-import { onBackend, randomInts, randomValues, relError } from './test-util.js';
+import { onBackend, randomInts, randomTensor, relError } from './test-util.js';
 
 const status = registerNativeBackend();
 const TOL = 1e-4;
@@ -16,16 +16,7 @@ async function agree(fn: () => tf.Tensor | tf.Tensor[]): Promise<void> {
   for (const [i, r] of ref.entries()) expect(relError(got[i]!, r)).toBeLessThan(TOL);
 }
 
-const rnd = (shape: number[], seed: number, lo = -1, hi = 1) =>
-  tf.tensor(
-    randomValues(
-      shape.reduce((a, b) => a * b, 1),
-      seed,
-      lo,
-      hi,
-    ),
-    shape,
-  );
+const rnd = randomTensor;
 
 describe.skipIf(!status.available)(
   `procpt-native kernels vs cpu${status.available ? '' : ` (skipped: ${status.reason})`}`,

@@ -12,20 +12,11 @@ import {
   NATIVE_BACKEND,
   registerNativeBackend,
 } from './index.js';
-import { onBackend, randomInts, randomValues, relError } from './test-util.js';
+import { onBackend, randomInts, randomTensor, randomValues, relError } from './test-util.js';
 
 const status = registerNativeBackend();
 const TOL = 1e-4;
-const rnd = (shape: number[], seed: number, lo = -1, hi = 1) =>
-  tf.tensor(
-    randomValues(
-      shape.reduce((a, b) => a * b, 1),
-      seed,
-      lo,
-      hi,
-    ),
-    shape,
-  );
+const rnd = randomTensor;
 
 /** Fused kernels on procpt-native vs the composite fallback of the same op on cpu (values and gradients). */
 async function agree(fn: () => tf.Tensor[]): Promise<void> {
