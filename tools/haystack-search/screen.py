@@ -8,12 +8,12 @@ when the warm-up context >= 100 positions), warm-up dropout / weight decay / gra
 Usage: /usr/bin/python3 screen.py --warmup dyck:k=4,L=64,steps=4000,lr=3e-3 --transfer attn \
            --budget 1500x250 --seeds 0,1,2      (warm-up "none" = no warm-up baseline)
 """
-import argparse, json, math, random, sys, time
+import argparse, json, math, os, random, sys, time
 import torch, torch.nn as nn, torch.nn.functional as F
 
 torch.set_num_threads(1)
 DEV = torch.device("cpu")   # --device cuda: model and batches on the GPU (data is still drawn on the CPU)
-D, NL, NH = 16, 2, 4
+D, NL, NH = int(os.environ.get("SCREEN_D", 16)), 2, 4   # SCREEN_D: width for capacity controls (paper: 16)
 V_H, MAXLEN, T_H, NPOS_H = 256, 30, 63, 100
 
 
@@ -79,8 +79,9 @@ class GPT(nn.Module):
 
 
 # ---------------- haystack (paper §3.1) ----------------
-def haystack_batch(B, g):
-    n = torch.randint(1, MAXLEN + 1, (B,), generator=g)
+def haystack_batch(B, g, nmax=MAXLEN):
+    """nmax < 30 caps the number of pairs (the haystack warm-up's curriculum); keys still come from 0..29."""
+    n = torch.randint(1, nmax + 1, (B,), generator=g)
     keys = torch.argsort(torch.rand(B, MAXLEN, generator=g), dim=1)
     vals = torch.randint(1, V_H // 2, (B, MAXLEN), generator=g)
     qi = (torch.rand(B, generator=g) * n).long()
@@ -131,6 +132,10 @@ def warm_batch(w, B, rng, length):
     if w["type"] == "dyck":
         x = torch.tensor([dyck_seq(w["k"], length, rng, w["p"]) for _ in range(B)])
         return x, torch.ones(B, length - 1)
+    if w["type"] == "haystack":    # the task itself ("oracle" warm-up), `length` = most pairs per row
+        g = torch.Generator(); g.manual_seed(rng.getrandbits(62))
+        x = haystack_batch(B, g, length).cpu()
+        return x, (x[:, :-1] >= MAXLEN + V_H // 2).float()
     V, L = w["V"], length          # sequence transformations: x SEP f(x), pad to 2L+1 (paper §2.0)
     sep, pad = V, V + 1
     rows, masks = [], []
@@ -150,7 +155,7 @@ def warm_batch(w, B, rng, length):
 
 
 def warm_vocab(w):
-    return 2 * w["k"] + 1 if w["type"] == "dyck" else w["V"] + 2
+    return 2 * w["k"] + 1 if w["type"] == "dyck" else V_H if w["type"] == "haystack" else w["V"] + 2
 
 
 def task_accuracy(m, w, length, n=64):
@@ -171,8 +176,8 @@ def task_accuracy(m, w, length, n=64):
 def pretrain(w, seed):
     torch.manual_seed(seed)
     rng = random.Random(seed)
-    full = w["L"] if w["type"] == "dyck" else 2 * w["L"] + 1
-    m = GPT(warm_vocab(w), full, tied=True, p=w["drop"]).to(DEV)
+    full = w["L"] if w["type"] == "dyck" else NPOS_H if w["type"] == "haystack" else 2 * w["L"] + 1
+    m = GPT(warm_vocab(w), full, tied=w["tied"] == 1, p=w["drop"]).to(DEV)
     opt = torch.optim.AdamW(m.parameters(), lr=w["lr"], weight_decay=w["wd"])
     length = (2 if w["type"] == "dyck" else 1) if w["cur"] else w["L"]
     curve = []
@@ -185,8 +190,10 @@ def pretrain(w, seed):
         opt.zero_grad(set_to_none=True); loss.backward()
         torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0); opt.step()
         if w["cur"] and (s + 1) % 100 == 0 and length < w["L"]:
-            if task_accuracy(m, w, length, 32) >= 0.99:   # paper's use_curriculum: grow at 0.99 accuracy
+            probe = 256 if w["type"] == "haystack" else 32
+            if task_accuracy(m, w, length, probe) >= w["thr"]:   # paper's use_curriculum: grow at 0.99 accuracy
                 length = min(w["L"], length + w["cur"])
+                print(json.dumps({"step": s + 1, "length": length, "loss": round(loss.item(), 3)}), file=sys.stderr, flush=True)
         if (s + 1) % max(1, w["steps"] // 5) == 0:
             curve.append([s + 1, length, round(loss.item(), 3)])
     return m, loss.item(), curve, length
@@ -207,6 +214,9 @@ def transfer(src, dst, mode, embeds):
                 mean = sd["wte.weight"].mean(0)
                 dst.wte.weight.copy_(mean.expand_as(dst.wte.weight))
                 dst.lm_head.weight.copy_(mean.expand_as(dst.lm_head.weight))
+            elif embeds == "retain":   # the paper's `retain` strategy: needs the same vocabulary
+                dst.wte.weight.copy_(sd["wte.weight"])
+                dst.lm_head.weight.copy_(sd["lm_head.weight"])
             if sd["wpe.weight"].shape[0] >= dst.wpe.weight.shape[0]:
                 dst.wpe.weight.copy_(sd["wpe.weight"][: dst.wpe.weight.shape[0]])
 
@@ -219,6 +229,11 @@ def finetune(init, seed, steps, batch, mode, embeds, warmup=500):
     m = GPT(V_H, NPOS_H, tied=False).to(DEV)
     if init is not None:
         transfer(init, m, mode, embeds)
+    elif embeds == "average":      # control: no warm-up, but the paper's averaged (identical) embedding rows
+        with torch.no_grad():
+            mean = m.wte.weight.mean(0)
+            m.wte.weight.copy_(mean.expand_as(m.wte.weight))
+            m.lm_head.weight.copy_(mean.expand_as(m.lm_head.weight))
     opt = torch.optim.AdamW(m.parameters(), lr=1e-3, weight_decay=0.001)
     warm = min(warmup, steps // 10)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: (s + 1) / warm if s < warm else
@@ -240,10 +255,12 @@ def parse_warmup(text):
         return None
     typ, _, rest = text.partition(":")
     w = {"type": typ, "k": 16, "L": 128 if typ == "dyck" else 16, "V": 100, "p": 0.5, "steps": 2000, "B": 64,
-         "lr": 5e-4, "wd": 0.1, "drop": 0.1, "cur": 0}
+         "lr": 5e-4, "wd": 0.1, "drop": 0.1, "cur": 0, "thr": 0.99, "tied": 1}
+    if typ == "haystack":
+        w.update(L=MAXLEN, tied=0)
     for kv in filter(None, rest.split(",")):
         key, val = kv.split("=")
-        w[key] = float(val) if key in ("p", "lr", "wd", "drop") else int(val)
+        w[key] = float(val) if key in ("p", "lr", "wd", "drop", "thr") else int(val)
     return w
 
 
@@ -251,8 +268,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--warmup", default="none")
     ap.add_argument("--transfer", default="attn", help="comma list of: attn, everything")
-    ap.add_argument("--embeds", default="average", choices=["average", "random"])
+    ap.add_argument("--embeds", default="average", help="comma list of: average, random, retain (`everything` only)")
     ap.add_argument("--budget", default="1500x250")
+    ap.add_argument("--control-embeds", default="random", choices=["random", "average"],
+                    help="with --warmup none: average = every wte/lm_head row set to the mean row (the paper's "
+                         "transfer init without any warm-up)")
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--device", default="cpu", help="cpu or cuda")
     a = ap.parse_args()
@@ -267,9 +287,13 @@ def main():
             t0 = time.time(); init, l, curve, reached = pretrain(w, seed)
             base.update(warm_loss=round(l, 4), task_acc=round(task_accuracy(init, w, w["L"]), 4),
                         reached_len=reached, curve=curve, warm_s=round(time.time() - t0, 1))
-        for mode in (a.transfer.split(",") if w else ["-"]):
-            rec = dict(base, transfer=mode, embeds=a.embeds if mode == "everything" else "-", device=a.device)
-            t0 = time.time(); final, best = finetune(init, seed, steps, batch, mode, a.embeds)
+        runs = [(m, e) for m in (a.transfer.split(",") if w else ["-"])
+                for e in (a.embeds.split(",") if m == "everything" else ["-"])]
+        if not w and a.control_embeds == "average":
+            runs = [("-", "average")]
+        for mode, embeds in runs:
+            rec = dict(base, transfer=mode, embeds=embeds, device=a.device)
+            t0 = time.time(); final, best = finetune(init, seed, steps, batch, mode, embeds)
             rec.update(acc=round(final, 4), best=round(best, 4), ft_s=round(time.time() - t0, 1))
             print(json.dumps(rec), flush=True)
 

@@ -19,6 +19,8 @@ export interface DiagnosticWarmupRecipe {
   warmupSteps: number;
   dropout: number;
   tied: boolean;
+  /** The paper's length curriculum (trainer `data.train.curriculum`); absent: train at `params.length`. */
+  curriculum?: Readonly<Partial<Record<'start' | 'step' | 'threshold' | 'every' | 'samples', number>>>;
   /** How the warm-up enters the diagnostic model (`@procpt/model`'s `TransferSpec`). */
   transfer: {
     parts: ('everything' | 'attn' | 'ffn' | 'ln')[];

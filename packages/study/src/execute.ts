@@ -90,7 +90,10 @@ async function finishWarmup(run: PlannedRun, backend: string, wallMs: number): P
   const records = await readMetrics(join(run.dir, 'metrics.jsonl'));
   const lastEval = records.filter((r) => r.kind === 'eval').at(-1);
   const lastTrain = records.filter((r) => r.kind === 'train').at(-1);
+  const lastCheck = records.filter((r) => r.kind === 'curriculum').at(-1);
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  const train = run.config.data.train;
+  const finalLength = train.kind === 'procgen' ? train.params?.length : undefined;
   const source = run.warmup!.source;
   const record: WarmupRecord = {
     run: run.id,
@@ -104,6 +107,9 @@ async function finishWarmup(run: PlannedRun, backend: string, wallMs: number): P
     accuracy: num(lastEval?.accuracy),
     loss: num(lastEval?.loss),
     ownTask: await scoreWarmup(run),
+    ...(train.kind === 'procgen' && train.curriculum && typeof finalLength === 'number'
+      ? { curriculum: { reached: num(lastCheck?.next) ?? train.curriculum.start ?? 2, final: finalLength } }
+      : {}),
     backend,
     wallMs,
   };

@@ -161,7 +161,11 @@ export class PlanBuilder {
             dropout: data.recipe.dropout ?? 0.1,
           },
           data: {
-            train: data.config,
+            // A curriculum needs a masterable task: shuffled controls and mixtures train at full length.
+            train:
+              data.recipe.curriculum && data.config.kind === 'procgen' && !source.shuffled && !source.mixture
+                ? { ...data.config, curriculum: data.recipe.curriculum }
+                : data.config,
             eval: data.config,
             batchSize: data.recipe.batchSize,
             accumulation: data.recipe.accumulation ?? 1,

@@ -25,7 +25,17 @@ export interface WarmupRecipe {
   tied?: boolean;
   /** Names a task-specific recipe in run directories (`dyck-2_4_16-<name>-s42`). */
   name?: string;
+  /**
+   * The paper's length curriculum (`use_curriculum`): start at `start` (default 2), grow by `step`
+   * (default 2) when the warm-up's own accuracy reaches `threshold` (default 0.99), checked every
+   * `every` steps (default 100), up to `params.length`. Not applied to shuffled controls or mixtures
+   * (they cannot be mastered): those train at the full length for the same steps.
+   */
+  curriculum?: CurriculumRecipe;
 }
+
+/** Settings of a warm-up's length curriculum (every field optional; see `WarmupRecipe.curriculum`). */
+export type CurriculumRecipe = Partial<Record<'start' | 'step' | 'threshold' | 'every' | 'samples', number>>;
 
 /** The budget of a diagnostic fine-tuning run. */
 export interface FinetuneBudget {
@@ -129,6 +139,7 @@ export function taskRecipe(r: DiagnosticWarmupRecipe): WarmupRecipe {
     warmupSteps: r.warmupSteps,
     dropout: r.dropout,
     tied: r.tied,
+    ...(r.curriculum ? { curriculum: { ...r.curriculum } } : {}),
   };
 }
 

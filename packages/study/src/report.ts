@@ -124,7 +124,8 @@ function warmupBlock(results: StudyResults): Block {
       w.size,
       String(w.steps),
       formatCount(w.tokens),
-      metricName(w.ownTask?.metric),
+      metricName(w.ownTask?.metric) +
+        (w.curriculum ? ` (curriculum reached length ${w.curriculum.reached} of ${w.curriculum.final})` : ''),
       w.ownTask && Number.isFinite(w.ownTask.accuracy) ? pct(w.ownTask.accuracy) : 'n/a',
       w.accuracy === null ? 'n/a' : pct(w.accuracy),
       w.loss === null ? 'n/a' : w.loss.toFixed(3),

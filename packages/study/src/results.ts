@@ -130,6 +130,8 @@ export interface StudyJson {
     taskMetric: string | null;
     /** The warm-up's own-task accuracy on fresh samples, in [0, 1]; null when not measured. */
     taskAccuracy: number | null;
+    /** With a length curriculum: the length reached and the final length; null without one. */
+    curriculum: { reached: number; final: number } | null;
   }[];
   semantic: SemanticRow[];
 }
@@ -169,6 +171,7 @@ export function studyJson(results: StudyResults): StudyJson {
       loss: w.loss,
       taskMetric: w.ownTask?.metric ?? null,
       taskAccuracy: w.ownTask && Number.isFinite(w.ownTask.accuracy) ? w.ownTask.accuracy : null,
+      curriculum: w.curriculum ?? null,
     })),
     semantic: semanticRows(results.runs),
   };

@@ -30,6 +30,8 @@ export interface WarmupRecord {
    * accuracy (absent in records written before it existed).
    */
   ownTask?: { metric: string; accuracy: number; count: number; samples: number } | null;
+  /** With a length curriculum: the length it trained at last, of the final `length` (else absent). */
+  curriculum?: { reached: number; final: number } | null;
   backend: string;
   wallMs: number;
 }

@@ -68,6 +68,33 @@ describe('planStudy', () => {
     expect(otherWarmup.config.data.train).toMatchObject({ params: { k: 8 } });
   });
 
+  it("passes a recipe's length curriculum to its warm-up, not to the shuffled control", () => {
+    const preset = studyPreset('tiny');
+    preset.warmupByTask = {
+      haystack: {
+        dyck: {
+          name: 'k64cur',
+          params: { k: 64, length: 128 },
+          steps: 9,
+          batchSize: 8,
+          lr: 3e-3,
+          curriculum: { start: 2, step: 2, threshold: 0.99 },
+        },
+      },
+    };
+    const plan = planStudy(['diagnostics'], preset, join(dir, 'curriculum'));
+    const own = plan.runs.find((r) => r.id === 'pretrain/dyck-2_4_16-k64cur-s42')!;
+    expect(own.config.data.train).toMatchObject({
+      type: 'dyck',
+      curriculum: { start: 2, step: 2, threshold: 0.99 },
+    });
+    expect(own.config.data.eval).not.toHaveProperty('curriculum');
+    const control = plan.runs.find((r) => r.id === 'pretrain/shuffled-dyck-2_4_16-k64cur-s42')!;
+    expect(control.config.data.train).not.toHaveProperty('curriculum');
+    // the warm-up model is built for the final length, not the first stage
+    expect(own.shape.nPositions).toBeGreaterThanOrEqual(127);
+  });
+
   it('gives every warm-up of every preset enough positions for its rows', () => {
     for (const name of ['tiny', 'quick', 'paper']) {
       const plan = planStudy(
@@ -114,7 +141,10 @@ describe('planStudy', () => {
 describe('a tiny study end to end', () => {
   it('runs, skips when complete, estimates, and reports next to the paper', async () => {
     const out = join(dir, 'e2e');
-    const plan = planStudy(['diagnostics', 'assembly'], microPreset(), out);
+    const preset = microPreset();
+    // the Dyck warm-up runs with a length curriculum (checked every 2 of its 6 steps)
+    preset.warmup.dyck = { ...preset.warmup.dyck!, curriculum: { every: 2 } };
+    const plan = planStudy(['diagnostics', 'assembly'], preset, out);
     expect(plan.runs.map((r) => r.id).sort()).toEqual(
       [
         'pretrain/dyck-2_4_16-s42',
@@ -174,12 +204,17 @@ describe('a tiny study end to end', () => {
       expect(w.taskAccuracy).toBeGreaterThanOrEqual(0);
       expect(w.taskAccuracy).toBeLessThanOrEqual(1);
     }
+    const dyck = json.warmups.find((w) => w.pretraining === 'dyck')!;
+    expect(dyck.curriculum).toMatchObject({ final: preset.warmup.dyck.params.length });
+    expect(dyck.curriculum!.reached).toBeGreaterThanOrEqual(2);
+    expect(json.warmups.find((w) => w.pretraining === 'set')!.curriculum).toBeNull();
     const md = await readFile(join(out, 'report.md'), 'utf8');
     expect(md).toContain('| haystack | none |');
     expect(md).toContain('11.3'); // the paper's no-warm-up haystack accuracy, beside ours
     expect(md).toContain('96.9');
     expect(md).toContain('Warm-ups');
     expect(md).toContain('closing brackets');
+    expect(md).toContain('curriculum reached length');
   });
 
   it('refuses a study directory of another preset', async () => {

@@ -9,6 +9,19 @@ const posInt = z.number().int().positive();
 const nonNegInt = z.number().int().nonnegative();
 const group = z.enum(['attn', 'ffn', 'ln', 'embed']);
 
+/**
+ * The paper's length curriculum (`use_curriculum`): start at length `start`, grow by `step` whenever
+ * the model's own task accuracy (Dyck: closing brackets; others: scored tokens) on `samples` fresh
+ * samples reaches `threshold`, checked every `every` steps, up to `params.length`. Training data only.
+ */
+const curriculum = z.strictObject({
+  start: posInt.default(2),
+  step: posInt.default(2),
+  threshold: z.number().gt(0).max(1).default(0.99),
+  every: posInt.default(100),
+  samples: posInt.default(64),
+});
+
 /** A procgen generator: `createGenerator({ type, seed, ...params })` + `generatorSource`. */
 const procgenData = z.strictObject({
   kind: z.literal('procgen'),
@@ -16,6 +29,7 @@ const procgenData = z.strictObject({
   seed: nonNegInt.optional(),
   params: z.record(z.string(), z.unknown()).default({}),
   packing: z.enum(['pad', 'concat']).default('pad'),
+  curriculum: curriculum.optional(),
 });
 
 /** An llm.c token shard (`.bin`): consecutive windows of `length` tokens, every target scored. */

@@ -5,6 +5,7 @@ import { DiagnosticDataset } from '@procpt/eval';
 import { createGenerator, generatorSource } from '@procpt/procgen';
 import * as tokenizer from '@procpt/tokenizer';
 import type { DataSourceConfig } from './config.js';
+import { LengthCurriculum } from './curriculum.js';
 
 /** A data source built from a config entry, with what the model needs to know about it. */
 export interface ResolvedData {
@@ -16,6 +17,8 @@ export interface ResolvedData {
   rows?: number;
   /** Context length the source's paper setting uses (diagnostic tasks). */
   nPositions?: number;
+  /** Set when the source is a length curriculum (`source` is the same object). */
+  curriculum?: LengthCurriculum;
 }
 
 // The agreed @procpt/tokenizer shard API, looked up at run time so that a tokenizer build without
@@ -47,6 +50,27 @@ export async function resolveData(
     case 'procgen': {
       // The paper validates on the same generator seeded VAL_SEED_OFFSET = 10000 higher.
       const genSeed = config.seed ?? (split === 'eval' ? seed + 10_000 : seed);
+      if (config.curriculum) {
+        if (split === 'eval') {
+          throw new ProcptError(
+            'config',
+            'data.eval.curriculum: a length curriculum applies to data.train only',
+            {
+              hint: 'remove curriculum from data.eval (the eval data keeps its full length)',
+            },
+          );
+        }
+        const options = {
+          type: config.type,
+          params: config.params,
+          seed: genSeed,
+          packing: config.packing,
+          settings: config.curriculum,
+        };
+        const curriculum = new LengthCurriculum(options);
+        const full = createGenerator({ ...config.params, type: config.type, seed: genSeed });
+        return { source: curriculum, curriculum, vocabSize: full.vocabSize, length: full.maxLength };
+      }
       const gen = createGenerator({ ...config.params, type: config.type, seed: genSeed });
       return {
         source: generatorSource(gen, { packing: config.packing }),

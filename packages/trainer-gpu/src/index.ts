@@ -34,6 +34,8 @@ export { runConfigSchema, parseRunConfig, applySets, mergeConfig, readConfigFile
 export type { RunConfig, RunConfigInput, DataSourceConfig } from './config.js';
 export { PRESETS, presetNames, resolveRunConfig } from './presets.js';
 export { resolveData, shardSource } from './data.js';
+export { LengthCurriculum } from './curriculum.js';
+export type { CurriculumSettings, CurriculumCheck, LengthCurriculumOptions } from './curriculum.js';
 export type { ResolvedData } from './data.js';
 export { runTraining, resolveResumePath } from './run.js';
 export type { RunOptions, RunSummary } from './run.js';

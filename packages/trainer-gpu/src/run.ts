@@ -173,6 +173,10 @@ export async function runTraining(config: RunConfig, options: RunOptions = {}): 
       resumedFrom: options.resume ?? null,
     });
     info(`run directory: ${runDir} (${parameters} parameters, ${trainableCount} trained)`);
+    const curriculum = train.curriculum;
+    if (curriculum) {
+      info(`length curriculum: ${curriculum.length} → ${curriculum.finalLength} (now ${curriculum.length})`);
+    }
     const trainer = new Trainer(
       {
         model,
@@ -185,6 +189,15 @@ export async function runTraining(config: RunConfig, options: RunOptions = {}): 
         optimizer: config.optimizer,
         schedule: { ...config.schedule, totalSteps: config.steps },
         seed: config.seed,
+        ...(curriculum && config.data.train.kind === 'procgen' && config.data.train.curriculum
+          ? {
+              curriculum: {
+                every: config.data.train.curriculum.every,
+                check: (m: Parameters<typeof curriculum.check>[0], step: number) => curriculum.check(m, step),
+                cursor: () => curriculum.cursor(),
+              },
+            }
+          : {}),
         ...(evalData
           ? {
               eval: {

@@ -5,6 +5,7 @@ import { type CheckpointMeta, flopsPerToken, type Gpt } from '@procpt/model';
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW, type AdamWOptions } from './adamw.js';
 import { checkpointName, pruneCheckpoints, saveTrainCheckpoint, type TrainState } from './checkpoints.js';
+import type { CurriculumCheck, LengthCurriculum } from './curriculum.js';
 import { type EvalMetrics, MetricsLog, memorySnapshot, mfu, type StepMetrics } from './metrics.js';
 import { learningRate, type ScheduleConfig } from './schedule.js';
 import { dropoutSeed, rngState } from './seeds.js';
@@ -26,8 +27,13 @@ export interface TrainerOptions {
   model: Gpt;
   data: DataSource;
   batchSize: number;
-  /** Tokens per row (the model sees `length - 1` inputs). */
+  /** Tokens per row (the model sees `length - 1` inputs); with a curriculum, the longest row. */
   length: number;
+  /**
+   * A length curriculum that is also `data`: rows may be shorter than `length`, and every
+   * `curriculum.every` steps the model is checked (and the length grown) — see {@link LengthCurriculum}.
+   */
+  curriculum?: Pick<LengthCurriculum, 'check' | 'cursor'> & { every: number };
   /** Micro-batches per optimizer step. */
   accumulation: number;
   /** Total optimizer steps. */
@@ -55,6 +61,8 @@ export interface TrainerOptions {
   signal?: AbortSignal;
   /** Called after each step with its metrics (awaited). */
   onStep?: (metrics: StepMetrics) => void | Promise<void>;
+  /** Called after each curriculum check (awaited). */
+  onCurriculum?: (check: CurriculumCheck) => void | Promise<void>;
   /** Called for warnings (default: stderr). */
   onWarn?: (message: string) => void;
 }
@@ -121,8 +129,11 @@ export class Trainer {
   async run(): Promise<TrainResult> {
     const o = this.options;
     if (this.log && this.state.step > 0) await this.log.truncateAfter(this.state.step);
-    const stepTokens = o.batchSize * o.length * o.accumulation;
-    const flops = flopsPerToken(o.model.config, o.length - 1);
+    const flopsAt = new Map<number, number>();
+    const flopsFor = (length: number) => {
+      if (!flopsAt.has(length)) flopsAt.set(length, flopsPerToken(o.model.config, length - 1));
+      return flopsAt.get(length)!;
+    };
     const progress =
       o.progress === false
         ? undefined
@@ -145,6 +156,8 @@ export class Trainer {
     try {
       while (this.state.step < o.steps) {
         const micro = await this.nextBatches(iterator);
+        const rowLength = micro.batches[0]!.length;
+        const stepTokens = micro.batches.reduce((n, b) => n + b.batch * b.length, 0);
         const t0 = performance.now();
         const { loss, gradNorm, lr, scored } = await this.step(micro.batches);
         const ms = performance.now() - t0;
@@ -177,7 +190,7 @@ export class Trainer {
           scoredTargets: scored,
           msPerStep: Number(ms.toFixed(2)),
           tokensPerSecond: Math.round(tokensPerSecond),
-          mfu: mfu(flops, tokensPerSecond, o.peakFlops ?? null),
+          mfu: mfu(flopsFor(rowLength), tokensPerSecond, o.peakFlops ?? null),
           memory: memorySnapshot(),
           time: new Date().toISOString(),
         };
@@ -187,6 +200,17 @@ export class Trainer {
         this.checkLeaks();
 
         const done = this.state.step >= o.steps;
+        if (o.curriculum && !done && this.state.step % o.curriculum.every === 0) {
+          const check = await o.curriculum.check(o.model, this.state.step);
+          // The next batch starts the new stage: a checkpoint written now must resume there.
+          if (check.next !== check.length) this.state = { ...this.state, cursor: o.curriculum.cursor() };
+          await this.log?.append({ ...check });
+          await o.onCurriculum?.(check);
+          progress?.update(
+            this.state.step,
+            `curriculum length ${check.next} (accuracy ${check.accuracy.toFixed(3)})`,
+          );
+        }
         if (o.eval && (this.state.step % o.eval.every === 0 || done)) {
           lastEval = await this.evaluate();
           if (this.noteEval(lastEval)) reason = 'early-stopped';
@@ -228,7 +252,13 @@ export class Trainer {
         });
       }
       const b = next.value;
-      if (b.batch !== this.options.batchSize || b.length !== this.options.length) {
+      // A curriculum's rows grow up to `length`; every micro-batch of one step has the same length.
+      const lengthOk = this.options.curriculum
+        ? b.length >= 2 &&
+          b.length <= this.options.length &&
+          (batches.length === 0 || b.length === batches[0]!.length)
+        : b.length === this.options.length;
+      if (b.batch !== this.options.batchSize || !lengthOk) {
         throw new ProcptError(
           'data',
           `data source returned a [${b.batch}, ${b.length}] batch, expected [${this.options.batchSize}, ${this.options.length}]`,
@@ -370,6 +400,7 @@ function validateOptions(o: TrainerOptions): void {
   if (o.trainable.length === 0)
     throw new ProcptError('config', 'trainable selects no parameter: nothing to train');
   if (o.eval) positive('eval.every', o.eval.every);
+  if (o.curriculum) positive('curriculum.every', o.curriculum.every);
   if (o.checkpoints) {
     positive('checkpoint.every', o.checkpoints.every);
     positive('checkpoint.keep', o.checkpoints.keep);
