@@ -275,6 +275,8 @@ def main():
                          "transfer init without any warm-up)")
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--device", default="cpu", help="cpu or cuda")
+    ap.add_argument("--save", help="save the warm-up model to this path (seed appended)")
+    ap.add_argument("--load", help="load the warm-up model from this path (seed appended) instead of training it")
     a = ap.parse_args()
     global DEV
     DEV = torch.device(a.device)
@@ -283,10 +285,18 @@ def main():
     for seed in map(int, a.seeds.split(",")):
         base = {"warmup": a.warmup, "budget": a.budget, "seed": seed}
         init = None
-        if w:
+        if w and a.load:
+            full = w["L"] if w["type"] == "dyck" else NPOS_H if w["type"] == "haystack" else 2 * w["L"] + 1
+            init = GPT(warm_vocab(w), full, tied=w["tied"] == 1).to(DEV)
+            saved = torch.load(f"{a.load}.s{seed}", map_location=DEV)
+            init.load_state_dict(saved["model"])
+            base.update({k: v for k, v in saved.items() if k != "model"}, loaded=a.load)
+        elif w:
             t0 = time.time(); init, l, curve, reached = pretrain(w, seed)
             base.update(warm_loss=round(l, 4), task_acc=round(task_accuracy(init, w, w["L"]), 4),
                         reached_len=reached, curve=curve, warm_s=round(time.time() - t0, 1))
+            if a.save:
+                torch.save(dict(base, model=init.state_dict()), f"{a.save}.s{seed}")
         runs = [(m, e) for m in (a.transfer.split(",") if w else ["-"])
                 for e in (a.embeds.split(",") if m == "everything" else ["-"])]
         if not w and a.control_embeds == "average":

@@ -16,7 +16,7 @@ const { ProcptError } = await pkg('core');
 const { createGenerator, stream } = await pkg('procgen');
 const { DiagnosticDataset, evaluateDiagnostic, warmupAccuracy } = await pkg('eval');
 const { loadCheckpoint } = await pkg('model');
-const { resolveRunConfig, runTraining } = await pkg('trainer-gpu');
+const { readMetrics, resolveRunConfig, runTraining } = await pkg('trainer-gpu');
 
 function parseArgs(argv) {
   const args = {
@@ -72,7 +72,13 @@ function warmupConfig(name, out, seed, r) {
     outDir: out,
     model: { size: '2_4_16', nPositions: r.nPositions, tied: r.tied ?? true, dropout: r.dropout ?? 0.1 },
     data: {
-      train: { kind: 'procgen', type: r.type, params: r.params, packing: 'pad' },
+      train: {
+        kind: 'procgen',
+        type: r.type,
+        params: r.params,
+        packing: 'pad',
+        ...(r.curriculum ? { curriculum: r.curriculum } : {}),
+      },
       batchSize: r.batchSize,
     },
     optimizer: { lr: r.lr, weightDecay: r.weightDecay ?? 0.1, gradClip: 1 },
@@ -92,6 +98,12 @@ async function scoreWarmup(dir, r) {
   } finally {
     model.dispose();
   }
+}
+
+/** The length a curriculum warm-up trained at last (its last check's `next`). */
+async function curriculumReached(dir, r) {
+  const records = await readMetrics(join(dir, 'metrics.jsonl'));
+  return records.filter((x) => x.kind === 'curriculum').at(-1)?.next ?? r.curriculum.start ?? 2;
 }
 
 async function scoreHaystack(dir, seed, testSize) {
@@ -130,6 +142,7 @@ async function main() {
         const acc = await scoreWarmup(join(out, 'warmup', wname), r);
         line.warmupMetric = acc.metric;
         line.warmupAccuracy = acc.accuracy;
+        if (r.curriculum) line.curriculumReached = await curriculumReached(join(out, 'warmup', wname), r);
         init = {
           from: 'transfer',
           path: join(out, 'warmup', wname, 'final'),

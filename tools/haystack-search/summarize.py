@@ -5,7 +5,12 @@ T95 = {1: 12.71, 2: 4.30, 3: 3.18, 4: 2.78}
 groups = defaultdict(list)
 for line in open(sys.argv[1]):
     r = json.loads(line)
-    groups[(r["warmup"], r.get("transfer", "-"), r["budget"])].append(r)
+    t = r.get("transfer", "-")
+    e = r.get("embeds", "-")
+    if e not in ("-", "average") or (t == "-" and e == "average"):   # non-default embedding rows
+        t = f"{t} ({e} embeddings)"
+    w = r["warmup"] if r.get("d", 16) == 16 else f'{r["warmup"]} (d = {r["d"]})'
+    groups[(w, t, r["budget"])].append(r)
 print("| warm-up | transfer | budget | seeds | warm-up task acc. | haystack acc. % (mean ± 95% CI) | warm-up s | fine-tune s |")
 print("|---|---|---|---|---|---|---|---|")
 for (w, t, b), rs in groups.items():
