@@ -1,71 +1,17 @@
 import { join } from 'node:path';
-import type { Batch, CursorBatch, DataCursor, DataSource } from '@procpt/core';
+import type { Batch, CursorBatch, DataCursor } from '@procpt/core';
 import { ProcptError, Progress } from '@procpt/core';
-import { type CheckpointMeta, flopsPerToken, type Gpt } from '@procpt/model';
+import { flopsPerToken } from '@procpt/model';
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamW, type AdamWOptions } from './adamw.js';
+import { AdamW } from './adamw.js';
 import { checkpointName, pruneCheckpoints, saveTrainCheckpoint, type TrainState } from './checkpoints.js';
-import type { CurriculumCheck, LengthCurriculum } from './curriculum.js';
+import { type EvalOptions, type TrainerOptions, validateOptions } from './trainer-options.js';
 import { type EvalMetrics, MetricsLog, memorySnapshot, mfu, type StepMetrics } from './metrics.js';
-import { learningRate, type ScheduleConfig } from './schedule.js';
+import { learningRate } from './schedule.js';
 import { dropoutSeed, rngState } from './seeds.js';
 import { computeGradients } from './step.js';
 
-/** Evaluation every `every` steps on the first `batches` batches of `source`. */
-export interface EvalOptions {
-  source: DataSource;
-  every: number;
-  batches: number;
-  /** Stop after this many evaluations without improvement (0 = never). */
-  patience: number;
-  /** What "improvement" means: higher masked accuracy or lower loss. */
-  metric: 'accuracy' | 'loss';
-}
-
-/** Everything the training loop needs. Plain objects: build them from a RunConfig or directly. */
-export interface TrainerOptions {
-  model: Gpt;
-  data: DataSource;
-  batchSize: number;
-  /** Tokens per row (the model sees `length - 1` inputs); with a curriculum, the longest row. */
-  length: number;
-  /**
-   * A length curriculum that is also `data`: rows may be shorter than `length`, and every
-   * `curriculum.every` steps the model is checked (and the length grown) — see {@link LengthCurriculum}.
-   */
-  curriculum?: Pick<LengthCurriculum, 'check' | 'cursor'> & { every: number };
-  /** Micro-batches per optimizer step. */
-  accumulation: number;
-  /** Total optimizer steps. */
-  steps: number;
-  /** Names of the parameters to train (others stay frozen). */
-  trainable: readonly string[];
-  optimizer: AdamWOptions & { lr: number; gradClip: number | null };
-  schedule: ScheduleConfig;
-  /** Run seed (dropout masks). */
-  seed: number;
-  /** Dropout during training (only has an effect when the model's dropout > 0). */
-  dropout?: boolean;
-  eval?: EvalOptions;
-  /** Where to write checkpoints (`<dir>/step-XXXXXXXX`), how often, how many to keep. */
-  checkpoints?: { dir: string; every: number; keep: number; meta?: CheckpointMeta };
-  /** JSONL metrics file. */
-  metricsPath?: string;
-  /** Peak FLOP/s of the device for MFU (null: MFU not reported). */
-  peakFlops?: number | null;
-  /** Progress display (false: none). */
-  progress?: boolean | { stream?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number } };
-  /** Debug mode: a tensor leak is an error instead of a warning. */
-  debug?: boolean;
-  /** Aborting (e.g. on SIGINT) saves a checkpoint after the current step and throws `interrupted`. */
-  signal?: AbortSignal;
-  /** Called after each step with its metrics (awaited). */
-  onStep?: (metrics: StepMetrics) => void | Promise<void>;
-  /** Called after each curriculum check (awaited). */
-  onCurriculum?: (check: CurriculumCheck) => void | Promise<void>;
-  /** Called for warnings (default: stderr). */
-  onWarn?: (message: string) => void;
-}
+export type { EvalOptions, TrainerOptions };
 
 /** What to resume from: the saved state and AdamW moments. */
 export interface ResumeState {
@@ -377,32 +323,5 @@ export class Trainer {
     if (!this.leakWarned) (this.options.onWarn ?? ((m) => process.stderr.write(`warning: ${m}\n`)))(message);
     this.leakWarned = true;
     this.leakBaseline = n;
-  }
-}
-
-function validateOptions(o: TrainerOptions): void {
-  const positive = (name: string, v: number) => {
-    if (!Number.isInteger(v) || v < 1)
-      throw new ProcptError('config', `${name} must be a positive integer, got ${v}`);
-  };
-  positive('batchSize', o.batchSize);
-  positive('accumulation', o.accumulation);
-  positive('steps', o.steps);
-  if (!Number.isInteger(o.length) || o.length < 2) {
-    throw new ProcptError('config', `length must be an integer >= 2, got ${o.length}`);
-  }
-  if (o.length - 1 > o.model.config.nPositions) {
-    throw new ProcptError(
-      'config',
-      `length ${o.length} needs nPositions >= ${o.length - 1}, the model has ${o.model.config.nPositions}`,
-    );
-  }
-  if (o.trainable.length === 0)
-    throw new ProcptError('config', 'trainable selects no parameter: nothing to train');
-  if (o.eval) positive('eval.every', o.eval.every);
-  if (o.curriculum) positive('curriculum.every', o.curriculum.every);
-  if (o.checkpoints) {
-    positive('checkpoint.every', o.checkpoints.every);
-    positive('checkpoint.keep', o.checkpoints.keep);
   }
 }
