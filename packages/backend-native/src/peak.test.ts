@@ -26,7 +26,7 @@ describe('measurePeakFlops argument checks', () => {
 });
 
 describe.skipIf(!info.available)('measurePeakFlops on the native addon', () => {
-  it('returns a plausible FP32 peak that grows with threads', () => {
+  it('returns a plausible FP32 peak, per thread count', () => {
     const one = measurePeakFlops({ threads: 1, milliseconds: 30 });
     expect(one.threads).toBe(1);
     expect([1, 8, 16]).toContain(one.lanes);
@@ -35,8 +35,10 @@ describe.skipIf(!info.available)('measurePeakFlops on the native addon', () => {
     expect(one.flops).toBeLessThan(1e12);
     if (availableParallelism() >= 2) {
       const two = measurePeakFlops({ threads: 2, milliseconds: 30 });
-      // the sum of per-thread best slices: close to 2x on free cores, never far below 1x even when shared
-      expect(two.flops).toBeGreaterThan(1.2 * one.flops);
+      // The sum of per-thread best slices is close to 2x on free cores. It is no speed test: with the test
+      // runner's other worker on the second core it has measured 1.08x, so only "not far below 1x" is asserted.
+      expect(two.threads).toBe(2);
+      expect(two.flops).toBeGreaterThan(0.8 * one.flops);
       expect(two.flops).toBeLessThan(2.5 * one.flops);
     }
   });
