@@ -154,6 +154,11 @@ def warm_batch(w, B, rng, length):
     return torch.tensor(rows), torch.tensor(masks, dtype=torch.float)
 
 
+def warm_context(w):
+    """Positions of the warm-up model: Dyck rows are L tokens, haystack rows get the task model's 100, x SEP f(x) rows 2L+1."""
+    return w["L"] if w["type"] == "dyck" else NPOS_H if w["type"] == "haystack" else 2 * w["L"] + 1
+
+
 def warm_vocab(w):
     return 2 * w["k"] + 1 if w["type"] == "dyck" else V_H if w["type"] == "haystack" else w["V"] + 2
 
@@ -176,8 +181,7 @@ def task_accuracy(m, w, length, n=64):
 def pretrain(w, seed):
     torch.manual_seed(seed)
     rng = random.Random(seed)
-    full = w["L"] if w["type"] == "dyck" else NPOS_H if w["type"] == "haystack" else 2 * w["L"] + 1
-    m = GPT(warm_vocab(w), full, tied=w["tied"] == 1, p=w["drop"]).to(DEV)
+    m = GPT(warm_vocab(w), warm_context(w), tied=w["tied"] == 1, p=w["drop"]).to(DEV)
     opt = torch.optim.AdamW(m.parameters(), lr=w["lr"], weight_decay=w["wd"])
     length = (2 if w["type"] == "dyck" else 1) if w["cur"] else w["L"]
     curve = []
@@ -286,8 +290,7 @@ def main():
         base = {"warmup": a.warmup, "budget": a.budget, "seed": seed}
         init = None
         if w and a.load:
-            full = w["L"] if w["type"] == "dyck" else NPOS_H if w["type"] == "haystack" else 2 * w["L"] + 1
-            init = GPT(warm_vocab(w), full, tied=w["tied"] == 1).to(DEV)
+            init = GPT(warm_vocab(w), warm_context(w), tied=w["tied"] == 1).to(DEV)
             saved = torch.load(f"{a.load}.s{seed}", map_location=DEV)
             init.load_state_dict(saved["model"])
             base.update({k: v for k, v in saved.items() if k != "model"}, loaded=a.load)

@@ -56,15 +56,17 @@ const CHECK_SEED_OFFSET = 30_000;
 export class LengthCurriculum implements DataSource {
   /** The configured (final) length. */
   readonly finalLength: number;
+  /** The generator at the final length: vocabulary, longest row, description. */
+  readonly full: Generator;
+  readonly settings: CurriculumSettings;
   private current: number;
   private gen: Generator;
-  /** Set when a check advanced the stage: the next batch starts the new stage's stream. */
-  private restart = false;
 
   constructor(private readonly options: LengthCurriculumOptions) {
     const s = options.settings;
-    const full = createGenerator({ ...options.params, type: options.type, seed: options.seed });
-    const length = full.params.length;
+    this.settings = s;
+    this.full = createGenerator({ ...options.params, type: options.type, seed: options.seed });
+    const length = this.full.params.length;
     if (typeof length !== 'number') {
       throw new ProcptError(
         'config',
@@ -92,16 +94,7 @@ export class LengthCurriculum implements DataSource {
   }
 
   describe(): DataSpec {
-    const s = this.options.settings;
-    return {
-      ...createGenerator({
-        ...this.options.params,
-        type: this.options.type,
-        seed: this.options.seed,
-      }).describe(),
-      packing: this.options.packing,
-      curriculum: { ...s },
-    };
+    return { ...this.full.describe(), packing: this.options.packing, curriculum: { ...this.settings } };
   }
 
   /** The cursor of the next batch to draw (after a stage change: the new stage's first sample). */
@@ -112,7 +105,7 @@ export class LengthCurriculum implements DataSource {
   async *batches(options: BatchOptions): AsyncIterable<CursorBatch> {
     let inner = this.resumeFrom(options.cursor);
     for (;;) {
-      this.restart = false;
+      const stage = this.current;
       const rows = this.options.packing === 'pad' ? this.gen.maxLength : options.length;
       const stream = packedBatches(this.gen, {
         batch: options.batch,
@@ -121,8 +114,9 @@ export class LengthCurriculum implements DataSource {
         ...(inner ? { cursor: inner } : {}),
       });
       for (const b of stream) {
-        yield { ...b, cursor: { ...b.cursor, curriculumLength: this.current } };
-        if (this.restart) break;
+        yield { ...b, cursor: { ...b.cursor, curriculumLength: stage } };
+        // a check advanced the stage: the next batch starts the new stage's stream
+        if (this.current !== stage) break;
       }
       inner = undefined;
     }
@@ -133,7 +127,7 @@ export class LengthCurriculum implements DataSource {
    * batch is drawn at the next length. Returns the check to log.
    */
   async check(model: ForwardModel, step: number): Promise<CurriculumCheck> {
-    const s = this.options.settings;
+    const s = this.settings;
     const probe = this.generatorAt(this.current, this.options.seed + CHECK_SEED_OFFSET);
     const samples = Array.from({ length: s.samples }, (_, i) => probe.sample(i));
     const result = await warmupAccuracy(model, samples, {
@@ -145,7 +139,6 @@ export class LengthCurriculum implements DataSource {
     if (result.accuracy >= s.threshold && this.current < this.finalLength) {
       this.current = Math.min(this.finalLength, this.current + s.step);
       this.gen = this.generatorAt(this.current);
-      this.restart = true;
     }
     return {
       kind: 'curriculum',

@@ -60,16 +60,15 @@ export async function resolveData(
             },
           );
         }
-        const options = {
+        const curriculum = new LengthCurriculum({
           type: config.type,
           params: config.params,
           seed: genSeed,
           packing: config.packing,
           settings: config.curriculum,
-        };
-        const curriculum = new LengthCurriculum(options);
-        const full = createGenerator({ ...config.params, type: config.type, seed: genSeed });
-        return { source: curriculum, curriculum, vocabSize: full.vocabSize, length: full.maxLength };
+        });
+        const { vocabSize, maxLength } = curriculum.full;
+        return { source: curriculum, curriculum, vocabSize, length: maxLength };
       }
       const gen = createGenerator({ ...config.params, type: config.type, seed: genSeed });
       return {

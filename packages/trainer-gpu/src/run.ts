@@ -175,7 +175,8 @@ export async function runTraining(config: RunConfig, options: RunOptions = {}): 
     info(`run directory: ${runDir} (${parameters} parameters, ${trainableCount} trained)`);
     const curriculum = train.curriculum;
     if (curriculum) {
-      info(`length curriculum: ${curriculum.length} → ${curriculum.finalLength} (now ${curriculum.length})`);
+      const { start, step, threshold } = curriculum.settings;
+      info(`length curriculum: ${start} → ${curriculum.finalLength}, +${step} at accuracy ≥ ${threshold}`);
     }
     const trainer = new Trainer(
       {
@@ -189,15 +190,7 @@ export async function runTraining(config: RunConfig, options: RunOptions = {}): 
         optimizer: config.optimizer,
         schedule: { ...config.schedule, totalSteps: config.steps },
         seed: config.seed,
-        ...(curriculum && config.data.train.kind === 'procgen' && config.data.train.curriculum
-          ? {
-              curriculum: {
-                every: config.data.train.curriculum.every,
-                check: (m: Parameters<typeof curriculum.check>[0], step: number) => curriculum.check(m, step),
-                cursor: () => curriculum.cursor(),
-              },
-            }
-          : {}),
+        ...(curriculum ? { curriculum } : {}),
         ...(evalData
           ? {
               eval: {

@@ -26,9 +26,9 @@ export interface TrainerOptions {
   length: number;
   /**
    * A length curriculum that is also `data`: rows may be shorter than `length`, and every
-   * `curriculum.every` steps the model is checked (and the length grown) — see {@link LengthCurriculum}.
+   * `curriculum.settings.every` steps the model is checked (and the length grown) — see {@link LengthCurriculum}.
    */
-  curriculum?: Pick<LengthCurriculum, 'check' | 'cursor'> & { every: number };
+  curriculum?: Pick<LengthCurriculum, 'check' | 'cursor' | 'settings'>;
   /** Micro-batches per optimizer step. */
   accumulation: number;
   /** Total optimizer steps. */
@@ -83,7 +83,7 @@ export function validateOptions(o: TrainerOptions): void {
   if (o.trainable.length === 0)
     throw new ProcptError('config', 'trainable selects no parameter: nothing to train');
   if (o.eval) positive('eval.every', o.eval.every);
-  if (o.curriculum) positive('curriculum.every', o.curriculum.every);
+  if (o.curriculum) positive('curriculum.every', o.curriculum.settings.every);
   if (o.checkpoints) {
     positive('checkpoint.every', o.checkpoints.every);
     positive('checkpoint.keep', o.checkpoints.keep);

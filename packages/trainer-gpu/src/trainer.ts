@@ -75,11 +75,6 @@ export class Trainer {
   async run(): Promise<TrainResult> {
     const o = this.options;
     if (this.log && this.state.step > 0) await this.log.truncateAfter(this.state.step);
-    const flopsAt = new Map<number, number>();
-    const flopsFor = (length: number) => {
-      if (!flopsAt.has(length)) flopsAt.set(length, flopsPerToken(o.model.config, length - 1));
-      return flopsAt.get(length)!;
-    };
     const progress =
       o.progress === false
         ? undefined
@@ -136,7 +131,7 @@ export class Trainer {
           scoredTargets: scored,
           msPerStep: Number(ms.toFixed(2)),
           tokensPerSecond: Math.round(tokensPerSecond),
-          mfu: mfu(flopsFor(rowLength), tokensPerSecond, o.peakFlops ?? null),
+          mfu: mfu(flopsPerToken(o.model.config, rowLength - 1), tokensPerSecond, o.peakFlops ?? null),
           memory: memorySnapshot(),
           time: new Date().toISOString(),
         };
@@ -146,7 +141,7 @@ export class Trainer {
         this.checkLeaks();
 
         const done = this.state.step >= o.steps;
-        if (o.curriculum && !done && this.state.step % o.curriculum.every === 0) {
+        if (o.curriculum && !done && this.state.step % o.curriculum.settings.every === 0) {
           const check = await o.curriculum.check(o.model, this.state.step);
           // The next batch starts the new stage: a checkpoint written now must resume there.
           if (check.next !== check.length) this.state = { ...this.state, cursor: o.curriculum.cursor() };
