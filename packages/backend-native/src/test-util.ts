@@ -11,7 +11,6 @@ export function randomValues(n: number, seed: number, lo = -1, hi = 1): Float32A
   return out;
 }
 
-/** Deterministic int32 values in [0, max). */
 /** A tensor of `shape` with seeded uniform values in [lo, hi) (see {@link randomValues}). */
 export function randomTensor(shape: number[], seed: number, lo = -1, hi = 1): tf.Tensor {
   return tf.tensor(
@@ -25,6 +24,7 @@ export function randomTensor(shape: number[], seed: number, lo = -1, hi = 1): tf
   );
 }
 
+/** Deterministic int32 values in [0, max). */
 export function randomInts(n: number, seed: number, max: number): Int32Array {
   return Int32Array.from(randomValues(n, seed, 0, 1), (x) => Math.min(max - 1, Math.floor(x * max)));
 }
