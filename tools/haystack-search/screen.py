@@ -127,10 +127,44 @@ def dyck_seq(k, length, rng, p_open):
     return seq
 
 
+def dyck_shuffle_seq(k, length, rng, p_open, max_depth=16):
+    """Paper §2.9: per-type open counts, crossing allowed, no forced closure at the end."""
+    seq, open_count = [], [0] * k
+    while len(seq) < length:
+        depth = sum(open_count)
+        if depth == 0 or (depth < max_depth and rng.random() < p_open):
+            b = rng.randrange(k); open_count[b] += 1; seq.append(b)
+        else:
+            b = rng.choice([i for i in range(k) if open_count[i] > 0]); open_count[b] -= 1; seq.append(b + k)
+    return seq
+
+
+def recall_row(w, rng, npairs):
+    """Multi-query associative recall (not one of the paper's types): `npairs` pairs k v with distinct keys
+    (tokens 0..K-1) and values (K..K+V-1), then `q` queries: a stored key followed by its value. Scored at
+    each query. Unlike haystack, the query is the key token itself and the vocabulary is abstract."""
+    K, Vv, q, L = w["K"], w["V"], w["q"], w["L"]
+    keys = rng.sample(range(K), npairs)
+    vals = [K + rng.randrange(Vv) for _ in keys]
+    row, mask = [], []
+    for k, v in zip(keys, vals):
+        row += [k, v]; mask += [0, 0]
+    for _ in range(q):
+        j = rng.randrange(npairs)
+        row += [keys[j], vals[j]]; mask += [1, 0]
+    pad = K + Vv
+    total = 2 * L + 2 * q
+    return row + [pad] * (total - len(row)), (mask + [0] * (total - len(mask)))[:-1]
+
+
 def warm_batch(w, B, rng, length):
     """tokens [B, T] and loss mask over targets [B, T-1]."""
-    if w["type"] == "dyck":
-        x = torch.tensor([dyck_seq(w["k"], length, rng, w["p"]) for _ in range(B)])
+    if w["type"] == "recall":      # `length` = most pairs per row (the curriculum grows it)
+        rows = [recall_row(w, rng, rng.randint(1, length)) for _ in range(B)]
+        return torch.tensor([r for r, _ in rows]), torch.tensor([m for _, m in rows], dtype=torch.float)
+    if w["type"] in ("dyck", "dyck_shuffle"):
+        make = dyck_seq if w["type"] == "dyck" else dyck_shuffle_seq
+        x = torch.tensor([make(w["k"], length, rng, w["p"]) for _ in range(B)])
         return x, torch.ones(B, length - 1)
     if w["type"] == "haystack":    # the task itself ("oracle" warm-up), `length` = most pairs per row
         g = torch.Generator(); g.manual_seed(rng.getrandbits(62))
@@ -141,26 +175,42 @@ def warm_batch(w, B, rng, length):
     rows, masks = [], []
     for _ in range(B):
         xs = [rng.randrange(1, V) for _ in range(L)]
+        head = xs + [sep]
         if w["type"] == "set":
             seen, out = set(), []
             for t in xs:
                 if t not in seen:
                     seen.add(t); out.append(t)
+        elif w["type"] == "sort":
+            out = sorted(xs)
+        elif w["type"] == "delete":    # x SEP d SEP (x without the first d), paper §2.6
+            d = rng.randrange(1, V)
+            out = list(xs)
+            if d in out:
+                out.remove(d)
+            head = xs + [sep, d, sep]
         else:
             out = list(xs)
-        row = xs + [sep] + out
-        m = [0] * L + [1] * len(out) + [0] * (L - len(out))   # target index i predicts row[i+1]
-        rows.append(row + [pad] * (2 * L + 1 - len(row))); masks.append(m)
+        row = head + out
+        total = len(head) + L
+        m = [0] * (len(head) - 1) + [1] * len(out) + [0] * (total - 1 - (len(head) - 1) - len(out))
+        rows.append(row + [pad] * (total - len(row))); masks.append(m)
     return torch.tensor(rows), torch.tensor(masks, dtype=torch.float)
 
 
 def warm_context(w):
     """Positions of the warm-up model: Dyck rows are L tokens, haystack rows get the task model's 100, x SEP f(x) rows 2L+1."""
-    return w["L"] if w["type"] == "dyck" else NPOS_H if w["type"] == "haystack" else 2 * w["L"] + 1
+    if w["type"] in ("dyck", "dyck_shuffle"):
+        return w["L"]
+    if w["type"] == "recall":
+        return 2 * w["L"] + 2 * w["q"]
+    return NPOS_H if w["type"] == "haystack" else 2 * w["L"] + (3 if w["type"] == "delete" else 1)
 
 
 def warm_vocab(w):
-    return 2 * w["k"] + 1 if w["type"] == "dyck" else V_H if w["type"] == "haystack" else w["V"] + 2
+    if w["type"] == "recall":
+        return w["K"] + w["V"] + 1
+    return 2 * w["k"] + 1 if w["type"] in ("dyck", "dyck_shuffle") else V_H if w["type"] == "haystack" else w["V"] + 2
 
 
 def task_accuracy(m, w, length, n=64):
@@ -172,7 +222,7 @@ def task_accuracy(m, w, length, n=64):
         pred = m(x[:, :-1]).argmax(-1)
     m.train()
     tgt = x[:, 1:]
-    if w["type"] == "dyck":
+    if w["type"] in ("dyck", "dyck_shuffle"):
         mask = (tgt >= w["k"]) & (tgt < 2 * w["k"])
     mask = mask.bool()
     return ((pred == tgt) & mask).sum().item() / mask.sum().item()
@@ -183,7 +233,7 @@ def pretrain(w, seed):
     rng = random.Random(seed)
     m = GPT(warm_vocab(w), warm_context(w), tied=w["tied"] == 1, p=w["drop"]).to(DEV)
     opt = torch.optim.AdamW(m.parameters(), lr=w["lr"], weight_decay=w["wd"])
-    length = (2 if w["type"] == "dyck" else 1) if w["cur"] else w["L"]
+    length = (2 if w["type"] in ("dyck", "dyck_shuffle") else 1) if w["cur"] else w["L"]
     curve = []
     for s in range(w["steps"]):
         x, mask = warm_batch(w, w["B"], rng, length)
@@ -194,7 +244,7 @@ def pretrain(w, seed):
         opt.zero_grad(set_to_none=True); loss.backward()
         torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0); opt.step()
         if w["cur"] and (s + 1) % 100 == 0 and length < w["L"]:
-            probe = 256 if w["type"] == "haystack" else 32
+            probe = 256 if w["type"] in ("haystack", "recall") else 32
             if task_accuracy(m, w, length, probe) >= w["thr"]:   # paper's use_curriculum: grow at 0.99 accuracy
                 length = min(w["L"], length + w["cur"])
                 print(json.dumps({"step": s + 1, "length": length, "loss": round(loss.item(), 3)}), file=sys.stderr, flush=True)
@@ -258,10 +308,12 @@ def parse_warmup(text):
     if text == "none":
         return None
     typ, _, rest = text.partition(":")
-    w = {"type": typ, "k": 16, "L": 128 if typ == "dyck" else 16, "V": 100, "p": 0.5, "steps": 2000, "B": 64,
+    w = {"type": typ, "k": 16, "L": 128 if typ in ("dyck", "dyck_shuffle") else 16, "V": 100, "p": 0.5, "steps": 2000, "B": 64,
          "lr": 5e-4, "wd": 0.1, "drop": 0.1, "cur": 0, "thr": 0.99, "tied": 1}
     if typ == "haystack":
         w.update(L=MAXLEN, tied=0)
+    if typ == "recall":
+        w.update(L=30, K=64, V=64, q=8)
     for kv in filter(None, rest.split(",")):
         key, val = kv.split("=")
         w[key] = float(val) if key in ("p", "lr", "wd", "drop", "thr") else int(val)
@@ -281,6 +333,7 @@ def main():
     ap.add_argument("--device", default="cpu", help="cpu or cuda")
     ap.add_argument("--save", help="save the warm-up model to this path (seed appended)")
     ap.add_argument("--load", help="load the warm-up model from this path (seed appended) instead of training it")
+    ap.add_argument("--warmup-only", action="store_true", help="train (and --save) the warm-up, skip fine-tuning")
     a = ap.parse_args()
     global DEV
     DEV = torch.device(a.device)
@@ -300,6 +353,9 @@ def main():
                         reached_len=reached, curve=curve, warm_s=round(time.time() - t0, 1))
             if a.save:
                 torch.save(dict(base, model=init.state_dict()), f"{a.save}.s{seed}")
+        if a.warmup_only:
+            print(json.dumps(dict(base, transfer="none")), flush=True)
+            continue
         runs = [(m, e) for m in (a.transfer.split(",") if w else ["-"])
                 for e in (a.embeds.split(",") if m == "everything" else ["-"])]
         if not w and a.control_embeds == "average":
@@ -311,4 +367,5 @@ def main():
             print(json.dumps(rec), flush=True)
 
 
-main()
+if __name__ == "__main__":
+    main()
