@@ -17,13 +17,15 @@ seeds="${SEEDS:-0 1 2}"
 py="${PYTHON:-python3}"
 "$py" -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else '')"
 
-# recipe|transfer: the no-warm-up baseline; the mastered 4-Dyck (closing-bracket accuracy 99.5%); the
+# recipe|transfer: the no-warm-up baseline; Delete at L = 16 (HAYSTACK_DELETE_RECIPE, the first warm-up that
+# lifted haystack on the CPU screen, in 1-2 of 3 seeds at 10,000 x 250); the mastered 4-Dyck (closing-bracket accuracy 99.5%); the
 # calibration "oracle" (a haystack-solving model, learned with a curriculum on the number of pairs: does the
 # paper's transfer keep a solved circuit at the full budget?); the paper's own 64-Dyck learned with the length
 # curriculum; Set and Identity (the paper's attention-only rows). EXTRA=1 adds 4-Dyck at L=128 (wpe copied
 # by `everything`, as the paper's rule copies it when the warm-up context >= 100) and 16-Dyck.
 recipes=(
   "none|-"
+  "delete:V=100,L=16,steps=6000,lr=3e-3,drop=0,wd=0.01|attn,everything"
   "dyck:k=4,L=64,steps=4000,lr=3e-3,drop=0,wd=0.01|attn,everything"
   "haystack:steps=11000,B=250,lr=1e-3,drop=0,wd=0.001,cur=1,thr=0.9|everything,attn"
   "dyck:k=64,L=128,steps=16000,lr=3e-3,drop=0,wd=0.01,cur=2|attn,everything"

@@ -74,5 +74,5 @@ export { aggregateRunDirs, aggregateRuns } from './aggregate.js';
 export type { AggregateOptions, AggregateReport } from './aggregate.js';
 export { warmupAccuracy, warmupMetric, warmupScoredTargets } from './warmup-accuracy.js';
 export type { WarmupAccuracy, WarmupAccuracyOptions, WarmupMetric } from './warmup-accuracy.js';
-export { HAYSTACK_DYCK_RECIPE } from './warmup-recipes.js';
+export { HAYSTACK_DELETE_RECIPE, HAYSTACK_DYCK_RECIPE } from './warmup-recipes.js';
 export type { DiagnosticWarmupRecipe } from './warmup-recipes.js';

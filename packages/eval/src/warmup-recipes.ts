@@ -60,3 +60,32 @@ export const HAYSTACK_DYCK_RECIPE: DiagnosticWarmupRecipe = {
     'model that already solves the task, transferred by the same rules, gives 87.5% (averaged embeddings) ' +
     'and 90.8% (attention-only): the protocol can show the effect, this warm-up does not supply it.',
 };
+
+/**
+ * The warm-up that reproduces the haystack headline's shape (issue 10): the paper's Delete task
+ * (`x, SEP, d, SEP, x without its first d`) at V = 100, L = 16, learned by the 2_4_16 model (about 96% of
+ * output tokens), then the paper's attention-only transfer. At the deletion point the model must find `d`
+ * in `x` and emit the token after it: the haystack's "find the key, copy the next token" operation. Gains are
+ * seed-dependent at reduced budgets (the retrieval circuit forms within the budget or not); see `evidence`.
+ */
+export const HAYSTACK_DELETE_RECIPE: DiagnosticWarmupRecipe = {
+  name: 'delete-V100-L16-attn',
+  type: 'delete',
+  params: { vocabSize: 100, length: 16 },
+  steps: 6000,
+  batchSize: 64,
+  lr: 3e-3,
+  weightDecay: 0.01,
+  warmupSteps: 0,
+  dropout: 0,
+  tied: true,
+  transfer: { parts: ['attn'], embeddingInit: 'random' },
+  expectedWarmupAccuracy: 0.95,
+  evidence:
+    'Issue-10 CPU screen (docs/reproduction.md), haystack at 10000x250 with attention-only transfer: PyTorch ' +
+    'seeds 0-4 give 29.5, 93.8, 11.7, 9.7, 11.2% (own task 96.0-99.4%) against 10.7 / 9.8% without warm-up ' +
+    "(seeds 0, 1; 11.6% at the paper's full budget). The lift is seed-dependent: the fine-tune crosses the " +
+    'haystack plateau within the budget or not. procpt itself (procpt-native) learns the warm-up (97.5-98.7%) ' +
+    'but its 3 seeds gave 10.2, 11.1, 9.2%: not yet reproduced. Full transfer with averaged embeddings, ' +
+    'seed 0: 10.3%. Not yet run at the full budget (tools/haystack-search/gpu-confirm.sh).',
+};
