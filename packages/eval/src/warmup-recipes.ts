@@ -33,6 +33,23 @@ export interface DiagnosticWarmupRecipe {
 }
 
 /**
+ * How the issue-10 search trained and transferred its warm-ups (the PyTorch screen and procpt alike):
+ * batch 64, lr 3e-3 constant, wd 0.01, no dropout, tied embeddings, then attention-only transfer.
+ */
+const SEARCH_TRAINING = {
+  batchSize: 64,
+  lr: 3e-3,
+  weightDecay: 0.01,
+  warmupSteps: 0,
+  dropout: 0,
+  tied: true,
+  transfer: { parts: ['attn'], embeddingInit: 'random' },
+} as const satisfies Omit<
+  DiagnosticWarmupRecipe,
+  'name' | 'type' | 'params' | 'steps' | 'expectedWarmupAccuracy' | 'evidence' | 'curriculum'
+>;
+
+/**
  * The best Dyck warm-up for the needle-in-a-haystack diagnostic that the issue-10 search found: a
  * 2_4_16 model that masters 4-Dyck at length 64 (closing-bracket accuracy ≥ 99.3% in every seed, PyTorch and procpt), then
  * the paper's attention-only transfer (only `attn.c_attn`/`attn.c_proj`; embeddings, LayerNorms and MLPs
@@ -44,13 +61,7 @@ export const HAYSTACK_DYCK_RECIPE: DiagnosticWarmupRecipe = {
   type: 'dyck',
   params: { k: 4, length: 64, pOpen: 0.5 },
   steps: 4000,
-  batchSize: 64,
-  lr: 3e-3,
-  weightDecay: 0.01,
-  warmupSteps: 0,
-  dropout: 0,
-  tied: true,
-  transfer: { parts: ['attn'], embeddingInit: 'random' },
+  ...SEARCH_TRAINING,
   expectedWarmupAccuracy: 0.99,
   evidence:
     'Issue-10 CPU screen (docs/reproduction.md): closing-bracket accuracy 99.4-99.5%; haystack 6.1% vs 6.2% ' +
@@ -73,13 +84,7 @@ export const HAYSTACK_DELETE_RECIPE: DiagnosticWarmupRecipe = {
   type: 'delete',
   params: { vocabSize: 100, length: 16 },
   steps: 6000,
-  batchSize: 64,
-  lr: 3e-3,
-  weightDecay: 0.01,
-  warmupSteps: 0,
-  dropout: 0,
-  tied: true,
-  transfer: { parts: ['attn'], embeddingInit: 'random' },
+  ...SEARCH_TRAINING,
   expectedWarmupAccuracy: 0.95,
   evidence:
     'Issue-10 CPU screen (docs/reproduction.md), haystack at 10000x250 with attention-only transfer: PyTorch ' +
