@@ -90,7 +90,7 @@ export const HAYSTACK_DELETE_RECIPE: DiagnosticWarmupRecipe = {
     'Issue-10 CPU screen (docs/reproduction.md), haystack at 10000x250 with attention-only transfer: PyTorch ' +
     'seeds 0-4 give 29.5, 93.8, 11.7, 9.7, 11.2% (own task 96.0-99.4%) against 10.7 / 9.8% without warm-up ' +
     "(seeds 0, 1; 11.6% at the paper's full budget). The lift is seed-dependent: the fine-tune crosses the " +
-    'haystack plateau within the budget or not. procpt itself (procpt-native) learns the warm-up (97.5-98.7%) ' +
-    'but its 3 seeds gave 10.2, 11.1, 9.2%: not yet reproduced. Full transfer with averaged embeddings, ' +
+    'haystack plateau within the budget or not. procpt itself (procpt-native) reproduces it: seeds 0-4 give ' +
+    '10.2, 11.1, 9.2, 98.0, 9.4% (own task 93.3-98.7%). Full transfer with averaged embeddings, ' +
     'seed 0: 10.3%. Not yet run at the full budget (tools/haystack-search/gpu-confirm.sh).',
 };
