@@ -14,12 +14,12 @@ Usage: /usr/bin/python3 circuits.py /tmp/hs/oracle11k.pt.s0 /tmp/scr/set64.s0 ..
 """
 import json, math, random, sys
 import torch, torch.nn.functional as F
-from screen import GPT, D, NH, NL, MAXLEN, V_H, haystack_batch, parse_warmup, warm_context, warm_vocab
+from screen import BRACKETS, GPT, D, NH, NL, MAXLEN, V_H, haystack_batch, parse_warmup, warm_context, warm_vocab
 
 
 def content_tokens(w):
     """Tokens the warm-up data uses as content: brackets for Dyck, values for haystack, 1..V-1 otherwise."""
-    if w["type"] in ("dyck", "dyck_shuffle"):
+    if w["type"] in BRACKETS:
         return list(range(2 * w["k"]))
     if w["type"] == "haystack":
         return list(range(1, 128))

@@ -15,6 +15,7 @@ torch.set_num_threads(1)
 DEV = torch.device("cpu")   # --device cuda: model and batches on the GPU (data is still drawn on the CPU)
 D, NL, NH = int(os.environ.get("SCREEN_D", 16)), 2, 4   # SCREEN_D: width for capacity controls (paper: 16)
 V_H, MAXLEN, T_H, NPOS_H = 256, 30, 63, 100
+BRACKETS = ("dyck", "dyck_shuffle")   # bracket languages: whole-row LM loss, scored on closing brackets
 
 
 class Block(nn.Module):
@@ -162,7 +163,7 @@ def warm_batch(w, B, rng, length):
     if w["type"] == "recall":      # `length` = most pairs per row (the curriculum grows it)
         rows = [recall_row(w, rng, rng.randint(1, length)) for _ in range(B)]
         return torch.tensor([r for r, _ in rows]), torch.tensor([m for _, m in rows], dtype=torch.float)
-    if w["type"] in ("dyck", "dyck_shuffle"):
+    if w["type"] in BRACKETS:
         make = dyck_seq if w["type"] == "dyck" else dyck_shuffle_seq
         x = torch.tensor([make(w["k"], length, rng, w["p"]) for _ in range(B)])
         return x, torch.ones(B, length - 1)
@@ -200,7 +201,7 @@ def warm_batch(w, B, rng, length):
 
 def warm_context(w):
     """Positions of the warm-up model: Dyck rows are L tokens, haystack rows get the task model's 100, x SEP f(x) rows 2L+1."""
-    if w["type"] in ("dyck", "dyck_shuffle"):
+    if w["type"] in BRACKETS:
         return w["L"]
     if w["type"] == "recall":
         return 2 * w["L"] + 2 * w["q"]
@@ -210,7 +211,7 @@ def warm_context(w):
 def warm_vocab(w):
     if w["type"] == "recall":
         return w["K"] + w["V"] + 1
-    return 2 * w["k"] + 1 if w["type"] in ("dyck", "dyck_shuffle") else V_H if w["type"] == "haystack" else w["V"] + 2
+    return 2 * w["k"] + 1 if w["type"] in BRACKETS else V_H if w["type"] == "haystack" else w["V"] + 2
 
 
 def task_accuracy(m, w, length, n=64):
@@ -222,7 +223,7 @@ def task_accuracy(m, w, length, n=64):
         pred = m(x[:, :-1]).argmax(-1)
     m.train()
     tgt = x[:, 1:]
-    if w["type"] in ("dyck", "dyck_shuffle"):
+    if w["type"] in BRACKETS:
         mask = (tgt >= w["k"]) & (tgt < 2 * w["k"])
     mask = mask.bool()
     return ((pred == tgt) & mask).sum().item() / mask.sum().item()
@@ -233,7 +234,7 @@ def pretrain(w, seed):
     rng = random.Random(seed)
     m = GPT(warm_vocab(w), warm_context(w), tied=w["tied"] == 1, p=w["drop"]).to(DEV)
     opt = torch.optim.AdamW(m.parameters(), lr=w["lr"], weight_decay=w["wd"])
-    length = (2 if w["type"] in ("dyck", "dyck_shuffle") else 1) if w["cur"] else w["L"]
+    length = (2 if w["type"] in BRACKETS else 1) if w["cur"] else w["L"]
     curve = []
     for s in range(w["steps"]):
         x, mask = warm_batch(w, w["B"], rng, length)
@@ -308,7 +309,7 @@ def parse_warmup(text):
     if text == "none":
         return None
     typ, _, rest = text.partition(":")
-    w = {"type": typ, "k": 16, "L": 128 if typ in ("dyck", "dyck_shuffle") else 16, "V": 100, "p": 0.5, "steps": 2000, "B": 64,
+    w = {"type": typ, "k": 16, "L": 128 if typ in BRACKETS else 16, "V": 100, "p": 0.5, "steps": 2000, "B": 64,
          "lr": 5e-4, "wd": 0.1, "drop": 0.1, "cur": 0, "thr": 0.99, "tied": 1}
     if typ == "haystack":
         w.update(L=MAXLEN, tied=0)
