@@ -13,7 +13,7 @@ of its content tokens repeated twice (`r r`):
 Usage: /usr/bin/python3 circuits.py /tmp/hs/oracle11k.pt.s0 /tmp/scr/set64.s0 ...   (one JSON line each)
 """
 import json, math, random, sys
-import torch, torch.nn.functional as F
+import torch
 from screen import BRACKETS, GPT, D, NH, NL, MAXLEN, V_H, haystack_batch, parse_warmup, warm_context, warm_vocab
 
 
@@ -27,7 +27,8 @@ def content_tokens(w):
 
 
 def attention_maps(m, x):
-    """Per-layer attention probabilities [B, NH, T, T], recomputed from the blocks' own weights."""
+    """Per-layer attention probabilities [B, NH, T, T], recomputed from the blocks' own weights, and the
+    model's logits from the same pass."""
     maps = []
     h = m.wte(x) + m.wpe(torch.arange(x.shape[1]))
     B, T, _ = h.shape
@@ -38,7 +39,7 @@ def attention_maps(m, x):
         a = a.masked_fill(~torch.tril(torch.ones(T, T, dtype=torch.bool)), float("-inf"))
         maps.append(a.softmax(-1))
         h = b(h)
-    return maps
+    return maps, m.lm_head(m.ln_f(h))
 
 
 def measure(path, rows=256, seed=0):
@@ -53,8 +54,8 @@ def measure(path, rows=256, seed=0):
     segs = [[rng.choice(toks) for _ in range(half)] for _ in range(rows)]
     x = torch.tensor([s + s for s in segs])
     with torch.no_grad():
-        maps = attention_maps(m, x)
-        pred = m(x).argmax(-1)
+        maps, logits = attention_maps(m, x)
+    pred = logits.argmax(-1)
     T = 2 * half
     pos = torch.arange(1, T)
     prev = max(maps[0][:, h, pos, pos - 1].mean().item() for h in range(NH))
@@ -77,7 +78,7 @@ def haystack_circuit(m, rows, seed):
     g = torch.Generator(); g.manual_seed(seed)
     x = haystack_batch(rows, g, 15)
     with torch.no_grad():
-        maps = attention_maps(m, x)
+        maps, _ = attention_maps(m, x)
     r = torch.arange(rows)
     qpos = (x >= MAXLEN + V_H // 2).long().argmax(1)
     keypos = (x == (x[r, qpos] - MAXLEN)[:, None]).long().argmax(1)
