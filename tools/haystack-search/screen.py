@@ -185,7 +185,10 @@ def warm_batch(w, B, rng, length):
         elif w["type"] == "sort":
             out = sorted(xs)
         elif w["type"] == "delete":    # x SEP d SEP (x without the first d), paper §2.6
-            d = rng.randrange(1, V)
+            # the paper draws d uniformly (in x for ~15% of rows at V=100, L=16); `present` = share of rows whose
+            # d is drawn from x instead, so the model must find d in x and skip it
+            present = w["present"] > 0 and rng.random() < w["present"]    # no draw at 0: the paper's rows unchanged
+            d = rng.choice(xs) if present else rng.randrange(1, V)
             out = list(xs)
             if d in out:
                 out.remove(d)
@@ -195,7 +198,12 @@ def warm_batch(w, B, rng, length):
         row = head + out
         total = len(head) + L
         m = [0] * (len(head) - 1) + [1] * len(out) + [0] * (total - 1 - (len(head) - 1) - len(out))
-        rows.append(row + [pad] * (total - len(row))); masks.append(m)
+        row = row + [pad] * (total - len(row))
+        if w["ctx"]:    # the row at a random offset in a `ctx`-token context: every position sees the task
+            o = rng.randrange(w["ctx"] - total + 1)
+            row = [pad] * o + row + [pad] * (w["ctx"] - o - total)
+            m = [0] * o + m + [0] * (w["ctx"] - o - total)
+        rows.append(row); masks.append(m)
     return torch.tensor(rows), torch.tensor(masks, dtype=torch.float)
 
 
@@ -205,6 +213,8 @@ def warm_context(w):
         return w["L"]
     if w["type"] == "recall":
         return 2 * w["L"] + 2 * w["q"]
+    if w["ctx"]:
+        return w["ctx"]
     return NPOS_H if w["type"] == "haystack" else 2 * w["L"] + (3 if w["type"] == "delete" else 1)
 
 
@@ -257,13 +267,18 @@ def pretrain(w, seed):
 def transfer(src, dst, mode, embeds):
     """Paper's downstream/utils.py rules. everything: blocks + ln_f; wte/lm_head rows = mean warm-up wte row
     (embeds=average) or left random (embeds=random); wpe copied only if warm-up context >= target's 100.
-    attn: only attn.c_attn / attn.c_proj; embeddings, LNs, MLPs stay at their fresh init."""
+    attn: only attn.c_attn / attn.c_proj; embeddings, LNs, MLPs stay at their fresh init. attn+wpe: attn and
+    the warm-up's position table."""
     sd = src.state_dict()
     with torch.no_grad():
         for name, p in dst.named_parameters():
             blockpart = name.startswith("h.") and (mode == "everything" or ".c_attn." in name or ".c_proj." in name)
             if blockpart or (mode == "everything" and name.startswith("ln_f")):
                 p.copy_(sd[name])
+        if mode == "attn+wpe":     # not a paper option: attention plus the position table (needs the context)
+            if sd["wpe.weight"].shape[0] < dst.wpe.weight.shape[0]:
+                sys.exit(f"attn+wpe needs a warm-up context >= {dst.wpe.weight.shape[0]} (set ctx=)")
+            dst.wpe.weight.copy_(sd["wpe.weight"][: dst.wpe.weight.shape[0]])
         if mode == "everything":
             if embeds == "average":
                 mean = sd["wte.weight"].mean(0)
@@ -276,12 +291,21 @@ def transfer(src, dst, mode, embeds):
                 dst.wpe.weight.copy_(sd["wpe.weight"][: dst.wpe.weight.shape[0]])
 
 
-def finetune(init, seed, steps, batch, mode, embeds, warmup=500):
+def finetune(init, seed, steps, batch, mode, embeds, warmup=500, data_seed=None, swap=None):
+    """`seed` fixes the init of what the transfer leaves fresh and the test set; `data_seed` (default: `seed`)
+    the training stream; `swap` = {part: seed} takes a part's init (wte, wpe, lm_head, mlp) from another seed."""
     torch.manual_seed(seed)
-    g = torch.Generator(); g.manual_seed(10_000 + seed)
+    g = torch.Generator(); g.manual_seed(10_000 + (seed if data_seed is None else data_seed))
     gt = torch.Generator(); gt.manual_seed(seed)
     test = haystack_batch(2000, gt)
     m = GPT(V_H, NPOS_H, tied=False).to(DEV)
+    for part, other in (swap or {}).items():    # this part's fresh init from another seed's model
+        torch.manual_seed(other)
+        donor = GPT(V_H, NPOS_H, tied=False).to(DEV).state_dict()
+        with torch.no_grad():
+            for name, t in m.state_dict().items():
+                if name.split(".")[0] == part or (part == "mlp" and (".c_fc." in name or ".mlp_proj." in name)):
+                    t.copy_(donor[name])
     if init is not None:
         transfer(init, m, mode, embeds)
     elif embeds == "average":      # control: no warm-up, but the paper's averaged (identical) embedding rows
@@ -299,7 +323,9 @@ def finetune(init, seed, steps, batch, mode, embeds, warmup=500):
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
         if (s + 1) % max(1, steps // 4) == 0:
             with torch.no_grad():
-                best = max(best, haystack_loss(m, test)[1].item())
+                acc = haystack_loss(m, test)[1].item()
+                best = max(best, acc)
+                print(f"finetune seed {seed}: step {s + 1}/{steps} haystack {acc:.3f}", file=sys.stderr, flush=True)
     with torch.no_grad():
         final = haystack_loss(m, test)[1].item()
     return final, best
@@ -310,21 +336,21 @@ def parse_warmup(text):
         return None
     typ, _, rest = text.partition(":")
     w = {"type": typ, "k": 16, "L": 128 if typ in BRACKETS else 16, "V": 100, "p": 0.5, "steps": 2000, "B": 64,
-         "lr": 5e-4, "wd": 0.1, "drop": 0.1, "cur": 0, "thr": 0.99, "tied": 1}
+         "lr": 5e-4, "wd": 0.1, "drop": 0.1, "cur": 0, "thr": 0.99, "tied": 1, "present": 0.0, "ctx": 0}
     if typ == "haystack":
         w.update(L=MAXLEN, tied=0)
     if typ == "recall":
         w.update(L=30, K=64, V=64, q=8)
     for kv in filter(None, rest.split(",")):
         key, val = kv.split("=")
-        w[key] = float(val) if key in ("p", "lr", "wd", "drop", "thr") else int(val)
+        w[key] = float(val) if key in ("p", "lr", "wd", "drop", "thr", "present") else int(val)
     return w
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--warmup", default="none")
-    ap.add_argument("--transfer", default="attn", help="comma list of: attn, everything")
+    ap.add_argument("--transfer", default="attn", help="comma list of: attn, everything, attn+wpe")
     ap.add_argument("--embeds", default="average", help="comma list of: average, random, retain (`everything` only)")
     ap.add_argument("--budget", default="1500x250")
     ap.add_argument("--control-embeds", default="random", choices=["random", "average"],
@@ -335,6 +361,12 @@ def main():
     ap.add_argument("--save", help="save the warm-up model to this path (seed appended)")
     ap.add_argument("--load", help="load the warm-up model from this path (seed appended) instead of training it")
     ap.add_argument("--warmup-only", action="store_true", help="train (and --save) the warm-up, skip fine-tuning")
+    ap.add_argument("--ft-seed", type=int, help="fine-tune with this seed instead of the warm-up's (data, test "
+                                                "set and the init outside the transfer): separates the two")
+    ap.add_argument("--ft-data-seed", type=int, help="fine-tuning data stream from this seed (default: the "
+                                                     "fine-tuning seed): separates init from data order")
+    ap.add_argument("--ft-swap", default="", help="PART=SEED,...: these parts' fresh init (wte, wpe, lm_head, "
+                                                  "mlp) from another seed: which part's init decides")
     a = ap.parse_args()
     global DEV
     DEV = torch.device(a.device)
@@ -347,7 +379,7 @@ def main():
             init = GPT(warm_vocab(w), warm_context(w), tied=w["tied"] == 1).to(DEV)
             saved = torch.load(f"{a.load}.s{seed}", map_location=DEV)
             init.load_state_dict(saved["model"])
-            base.update({k: v for k, v in saved.items() if k != "model"}, loaded=a.load)
+            base.update({k: v for k, v in saved.items() if k not in ("model", "budget")}, loaded=a.load)
         elif w:
             t0 = time.time(); init, l, curve, reached = pretrain(w, seed)
             base.update(warm_loss=round(l, 4), task_acc=round(task_accuracy(init, w, w["L"]), 4),
@@ -362,8 +394,17 @@ def main():
         if not w and a.control_embeds == "average":
             runs = [("-", "average")]
         for mode, embeds in runs:
+            ft_seed = seed if a.ft_seed is None else a.ft_seed
             rec = dict(base, transfer=mode, embeds=embeds, device=a.device)
-            t0 = time.time(); final, best = finetune(init, seed, steps, batch, mode, embeds)
+            if ft_seed != seed:
+                rec["ft_seed"] = ft_seed
+            if a.ft_data_seed is not None:
+                rec["ft_data_seed"] = a.ft_data_seed
+            swap = {p: int(v) for p, v in (kv.split("=") for kv in filter(None, a.ft_swap.split(",")))}
+            if swap:
+                rec["ft_swap"] = a.ft_swap
+            t0 = time.time()
+            final, best = finetune(init, ft_seed, steps, batch, mode, embeds, data_seed=a.ft_data_seed, swap=swap)
             rec.update(acc=round(final, 4), best=round(best, 4), ft_s=round(time.time() - t0, 1))
             print(json.dumps(rec), flush=True)
 

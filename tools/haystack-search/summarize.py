@@ -10,6 +10,9 @@ for line in open(sys.argv[1]):
     if e not in ("-", "average") or (t == "-" and e == "average"):   # non-default embedding rows
         t = f"{t} ({e} embeddings)"
     w = r["warmup"] if r.get("d", 16) == 16 else f'{r["warmup"]} (d = {r["d"]})'
+    split = [f"{k.replace('_', ' ')} {r[k]}" for k in ("ft_seed", "ft_data_seed", "ft_swap") if k in r]
+    if split:   # a seed-split run: its own row
+        w = f'{w} (warm-up seed {r["seed"]}; {", ".join(split)})'
     groups[(w, t, r["budget"])].append(r)
 print("| warm-up | transfer | budget | seeds | warm-up task acc. | haystack acc. % (mean ± 95% CI) | warm-up s | fine-tune s |")
 print("|---|---|---|---|---|---|---|---|")
