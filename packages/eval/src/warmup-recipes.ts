@@ -90,8 +90,9 @@ export const HAYSTACK_DELETE_RECIPE: DiagnosticWarmupRecipe = {
     "Issue-10 CPU screen (docs/reproduction.md), haystack with attention-only transfer. At the paper's full " +
     'budget (10000x1000), PyTorch seed 0: 98.8% (no warm-up: 11.6%; paper: 96.9). At 10000x250, PyTorch ' +
     'seeds 0-4 give 29.5, 93.8, 11.7, 9.7, 11.2% (own task 96.0-99.4%) against 10.7 / 9.8% without warm-up ' +
-    '(seeds 0, 1). The lift is seed-dependent: given the warm-up, the fresh init of the parts the transfer ' +
-    'leaves random decides whether fine-tuning crosses the plateau (seed-0 warm-up with seed-1 init: 98.5%). ' +
+    '(seeds 0, 1). The lift is seed-dependent: the warm-up and the fresh init of the parts the transfer ' +
+    'leaves random decide together whether fine-tuning crosses the plateau, the data order does not (the ' +
+    'seed-0 warm-up crosses from 3 of 4 inits, e.g. 98.5% with the seed-1 init). ' +
     'procpt itself (procpt-native) reproduces it: seeds 0-4 give 10.2, 11.1, 9.2, 98.0, 9.4% (own task ' +
     '93.3-98.7%). Full transfer with averaged embeddings, seed 0: 10.3%.',
 };
