@@ -275,9 +275,10 @@ def transfer(src, dst, mode, embeds):
             blockpart = name.startswith("h.") and (mode == "everything" or ".c_attn." in name or ".c_proj." in name)
             if blockpart or (mode == "everything" and name.startswith("ln_f")):
                 p.copy_(sd[name])
-        if mode == "attn+wpe":     # not a paper option: attention plus the position table (needs the context)
-            if sd["wpe.weight"].shape[0] < dst.wpe.weight.shape[0]:
-                sys.exit(f"attn+wpe needs a warm-up context >= {dst.wpe.weight.shape[0]} (set ctx=)")
+        long_enough = sd["wpe.weight"].shape[0] >= dst.wpe.weight.shape[0]
+        if mode == "attn+wpe" and not long_enough:    # not a paper option: attention plus the position table
+            sys.exit(f"attn+wpe needs a warm-up context >= {dst.wpe.weight.shape[0]} (set ctx=)")
+        if long_enough and mode in ("everything", "attn+wpe"):
             dst.wpe.weight.copy_(sd["wpe.weight"][: dst.wpe.weight.shape[0]])
         if mode == "everything":
             if embeds == "average":
@@ -287,8 +288,6 @@ def transfer(src, dst, mode, embeds):
             elif embeds == "retain":   # the paper's `retain` strategy: needs the same vocabulary
                 dst.wte.weight.copy_(sd["wte.weight"])
                 dst.lm_head.weight.copy_(sd["lm_head.weight"])
-            if sd["wpe.weight"].shape[0] >= dst.wpe.weight.shape[0]:
-                dst.wpe.weight.copy_(sd["wpe.weight"][: dst.wpe.weight.shape[0]])
 
 
 def finetune(init, seed, steps, batch, mode, embeds, warmup=500, data_seed=None, swap=None):
