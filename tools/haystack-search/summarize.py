@@ -5,6 +5,8 @@ T95 = {1: 12.71, 2: 4.30, 3: 3.18, 4: 2.78}
 groups = defaultdict(list)
 for line in open(sys.argv[1]):
     r = json.loads(line)
+    if "acc" not in r:      # a run stopped before its end: its `progress` is in the file, not in the table
+        continue
     t = r.get("transfer", "-")
     e = r.get("embeds", "-")
     if e not in ("-", "average") or (t == "-" and e == "average"):   # non-default embedding rows
