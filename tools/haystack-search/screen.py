@@ -290,6 +290,9 @@ def transfer(src, dst, mode, embeds):
                 dst.lm_head.weight.copy_(sd["lm_head.weight"])
 
 
+SWAP_PARTS = {"wte", "wpe", "lm_head", "mlp"}    # the parts attention-only transfer leaves at their fresh init
+
+
 def finetune(init, seed, steps, batch, mode, embeds, warmup=500, data_seed=None, swap=None):
     """`seed` fixes the init of what the transfer leaves fresh and the test set; `data_seed` (default: `seed`)
     the training stream; `swap` = {part: seed} takes a part's init (wte, wpe, lm_head, mlp) from another seed."""
@@ -298,13 +301,15 @@ def finetune(init, seed, steps, batch, mode, embeds, warmup=500, data_seed=None,
     gt = torch.Generator(); gt.manual_seed(seed)
     test = haystack_batch(2000, gt)
     m = GPT(V_H, NPOS_H, tied=False).to(DEV)
-    for part, other in (swap or {}).items():    # this part's fresh init from another seed's model
+    donors = {}                                  # one fresh model per other seed named in `swap`
+    for other in set((swap or {}).values()):
         torch.manual_seed(other)
-        donor = GPT(V_H, NPOS_H, tied=False).to(DEV).state_dict()
-        with torch.no_grad():
+        donors[other] = GPT(V_H, NPOS_H, tied=False).to(DEV).state_dict()
+    with torch.no_grad():
+        for part, other in (swap or {}).items():    # this part's fresh init from another seed's model
             for name, t in m.state_dict().items():
                 if name.split(".")[0] == part or (part == "mlp" and (".c_fc." in name or ".mlp_proj." in name)):
-                    t.copy_(donor[name])
+                    t.copy_(donors[other][name])
     if init is not None:
         transfer(init, m, mode, embeds)
     elif embeds == "average":      # control: no warm-up, but the paper's averaged (identical) embedding rows
@@ -367,6 +372,9 @@ def main():
     ap.add_argument("--ft-swap", default="", help="PART=SEED,...: these parts' fresh init (wte, wpe, lm_head, "
                                                   "mlp) from another seed: which part's init decides")
     a = ap.parse_args()
+    swap = {p: int(v) for p, v in (kv.split("=") for kv in filter(None, a.ft_swap.split(",")))}
+    if set(swap) - SWAP_PARTS:
+        sys.exit(f"--ft-swap: unknown part(s) {sorted(set(swap) - SWAP_PARTS)}; use {sorted(SWAP_PARTS)}")
     global DEV
     DEV = torch.device(a.device)
     w = parse_warmup(a.warmup)
@@ -392,14 +400,13 @@ def main():
                 for e in (a.embeds.split(",") if m == "everything" else ["-"])]
         if not w and a.control_embeds == "average":
             runs = [("-", "average")]
+        ft_seed = seed if a.ft_seed is None else a.ft_seed
         for mode, embeds in runs:
-            ft_seed = seed if a.ft_seed is None else a.ft_seed
             rec = dict(base, transfer=mode, embeds=embeds, device=a.device)
             if ft_seed != seed:
                 rec["ft_seed"] = ft_seed
             if a.ft_data_seed is not None:
                 rec["ft_data_seed"] = a.ft_data_seed
-            swap = {p: int(v) for p, v in (kv.split("=") for kv in filter(None, a.ft_swap.split(",")))}
             if swap:
                 rec["ft_swap"] = a.ft_swap
             t0 = time.time()
