@@ -99,6 +99,31 @@ def haystack_batch(B, g, nmax=MAXLEN):
     return seq.to(DEV)
 
 
+def breakdown(model, seq):
+    """Test accuracy by the number of pairs in the row, by how many pairs back the needle sits (1 = the last
+    pair before the query) and by the queried key (0..29): tells a partial run (say 30%) that solves short
+    haystacks, or recent needles, or some keys only."""
+    with torch.no_grad():
+        inp = seq[:, :-1]
+        col = (inp >= MAXLEN + V_H // 2).int().argmax(1)
+        x = model.wte(inp) + model.wpe(torch.arange(inp.shape[1], device=inp.device))
+        for b in model.h[:-1]:
+            x = b(x)
+        pred = model.lm_head(model.ln_f(model.h[-1].forward_at(x, col))).argmax(-1)
+        r = torch.arange(seq.shape[0], device=seq.device)
+        right = (pred == seq[r, col + 1]).float()
+        n = col // 2
+        keys = seq[:, 0:2 * MAXLEN:2]
+        qi = (keys == (seq[r, col] - MAXLEN)[:, None]).int().argmax(1)
+        back = n - qi
+    key = seq[r, col] - MAXLEN - V_H // 2
+    out = {"by_key": [round(right[key == k].mean().item(), 2) if (key == k).any() else None for k in range(MAXLEN)]}
+    for name, v in (("by_pairs", n), ("by_needle_back", back)):
+        out[name] = {f"{lo}-{lo + 4}": round(right[(v >= lo) & (v <= lo + 4)].mean().item(), 3)
+                     for lo in range(1, MAXLEN + 1, 5) if ((v >= lo) & (v <= lo + 4)).any()}
+    return out
+
+
 def haystack_loss(model, seq):
     """Masked CE + accuracy at the query position (exactly one per row), computed only there."""
     inp = seq[:, :-1]
@@ -293,7 +318,7 @@ def transfer(src, dst, mode, embeds):
 SWAP_PARTS = {"wte", "wpe", "lm_head", "mlp"}    # the parts attention-only transfer leaves at their fresh init
 
 
-def finetune(init, seed, steps, batch, mode, embeds, warmup=500, data_seed=None, swap=None):
+def finetune(init, seed, steps, batch, mode, embeds, warmup=500, data_seed=None, swap=None, align=False):
     """`seed` fixes the init of what the transfer leaves fresh and the test set; `data_seed` (default: `seed`)
     the training stream; `swap` = {part: seed} takes a part's init (wte, wpe, lm_head, mlp) from another seed."""
     torch.manual_seed(seed)
@@ -312,6 +337,9 @@ def finetune(init, seed, steps, batch, mode, embeds, warmup=500, data_seed=None,
                     t.copy_(donors[other][name])
     if init is not None:
         transfer(init, m, mode, embeds)
+    if align:   # diagnostic: each query token starts with its key token's embedding (a different token id)
+        with torch.no_grad():
+            m.wte.weight[MAXLEN + V_H // 2: 2 * MAXLEN + V_H // 2] = m.wte.weight[V_H // 2: V_H // 2 + MAXLEN]
     elif embeds == "average":      # control: no warm-up, but the paper's averaged (identical) embedding rows
         with torch.no_grad():
             mean = m.wte.weight.mean(0)
@@ -332,7 +360,7 @@ def finetune(init, seed, steps, batch, mode, embeds, warmup=500, data_seed=None,
                 print(f"finetune seed {seed}: step {s + 1}/{steps} haystack {acc:.3f}", file=sys.stderr, flush=True)
     with torch.no_grad():
         final = haystack_loss(m, test)[1].item()
-    return final, best
+    return final, best, breakdown(m, test)
 
 
 def parse_warmup(text):
@@ -369,6 +397,8 @@ def main():
                                                 "set and the init outside the transfer): separates the two")
     ap.add_argument("--ft-data-seed", type=int, help="fine-tuning data stream from this seed (default: the "
                                                      "fine-tuning seed): separates init from data order")
+    ap.add_argument("--ft-align", action="store_true", help="diagnostic, not the paper's protocol: start each "
+                    "query token's embedding equal to its key token's (they are different token ids)")
     ap.add_argument("--ft-swap", default="", help="PART=SEED,...: these parts' fresh init (wte, wpe, lm_head, "
                                                   "mlp) from another seed: which part's init decides")
     a = ap.parse_args()
@@ -409,9 +439,12 @@ def main():
                 rec["ft_data_seed"] = a.ft_data_seed
             if swap:
                 rec["ft_swap"] = a.ft_swap
+            if a.ft_align:
+                rec["ft_align"] = True
             t0 = time.time()
-            final, best = finetune(init, ft_seed, steps, batch, mode, embeds, data_seed=a.ft_data_seed, swap=swap)
-            rec.update(acc=round(final, 4), best=round(best, 4), ft_s=round(time.time() - t0, 1))
+            final, best, parts = finetune(init, ft_seed, steps, batch, mode, embeds, data_seed=a.ft_data_seed, swap=swap,
+                                         align=a.ft_align)
+            rec.update(acc=round(final, 4), best=round(best, 4), ft_s=round(time.time() - t0, 1), **parts)
             print(json.dumps(rec), flush=True)
 
 
