@@ -5,7 +5,7 @@
   "targets": [
     {
       "target_name": "procpt_native",
-      "sources": ["native/binding.cc", "native/gemm.cc", "native/ops.cc", "native/optim.cc", "native/fused.cc", "native/peak.cc"],
+      "sources": ["native/binding.cc", "native/gemm.cc", "native/ops.cc", "native/optim.cc", "native/attention.cc", "native/fused.cc", "native/peak.cc"],
       "defines": ["NAPI_VERSION=8"],
       "cflags!": ["-O2"],
       "cflags_cc!": ["-O2", "-fno-exceptions"],
