@@ -99,41 +99,40 @@ def haystack_batch(B, g, nmax=MAXLEN):
     return seq.to(DEV)
 
 
-def breakdown(model, seq):
-    """Test accuracy by the number of pairs in the row, by how many pairs back the needle sits (1 = the last
-    pair before the query) and by the queried key (0..29): tells a partial run (say 30%) that solves short
-    haystacks, or recent needles, or some keys only."""
-    with torch.no_grad():
-        inp = seq[:, :-1]
-        col = (inp >= MAXLEN + V_H // 2).int().argmax(1)
-        x = model.wte(inp) + model.wpe(torch.arange(inp.shape[1], device=inp.device))
-        for b in model.h[:-1]:
-            x = b(x)
-        pred = model.lm_head(model.ln_f(model.h[-1].forward_at(x, col))).argmax(-1)
-        r = torch.arange(seq.shape[0], device=seq.device)
-        right = (pred == seq[r, col + 1]).float()
-        n = col // 2
-        keys = seq[:, 0:2 * MAXLEN:2]
-        qi = (keys == (seq[r, col] - MAXLEN)[:, None]).int().argmax(1)
-        back = n - qi
-    key = seq[r, col] - MAXLEN - V_H // 2
-    out = {"by_key": [round(right[key == k].mean().item(), 2) if (key == k).any() else None for k in range(MAXLEN)]}
-    for name, v in (("by_pairs", n), ("by_needle_back", back)):
-        out[name] = {f"{lo}-{lo + 4}": round(right[(v >= lo) & (v <= lo + 4)].mean().item(), 3)
-                     for lo in range(1, MAXLEN + 1, 5) if ((v >= lo) & (v <= lo + 4)).any()}
-    return out
-
-
-def haystack_loss(model, seq):
-    """Masked CE + accuracy at the query position (exactly one per row), computed only there."""
+def query_logits(model, seq):
+    """Logits at each row's query position (exactly one per row), its column and the answer value."""
     inp = seq[:, :-1]
     col = (inp >= MAXLEN + V_H // 2).int().argmax(1)
     x = model.wte(inp) + model.wpe(torch.arange(inp.shape[1], device=inp.device))
     for b in model.h[:-1]:
         x = b(x)
     logits = model.lm_head(model.ln_f(model.h[-1].forward_at(x, col)))
-    tgt = seq[torch.arange(seq.shape[0], device=seq.device), col + 1]
+    return logits, col, seq[torch.arange(seq.shape[0], device=seq.device), col + 1]
+
+
+def haystack_loss(model, seq):
+    """Masked CE + accuracy at the query position, computed only there."""
+    logits, _, tgt = query_logits(model, seq)
     return F.cross_entropy(logits, tgt), (logits.argmax(-1) == tgt).float().mean()
+
+
+def breakdown(model, seq):
+    """Test accuracy by the number of pairs in the row, by how many pairs back the needle sits (1 = the last
+    pair before the query) and by the queried key (0..29): tells a partial run (say 30%) that solves short
+    haystacks, or recent needles, or some keys only."""
+    with torch.no_grad():
+        logits, col, tgt = query_logits(model, seq)
+        right = (logits.argmax(-1) == tgt).float()
+        query = seq[torch.arange(seq.shape[0], device=seq.device), col]
+        n = col // 2
+        qi = (seq[:, 0:2 * MAXLEN:2] == (query - MAXLEN)[:, None]).int().argmax(1)   # the needle's pair index
+        back = n - qi
+        key = query - MAXLEN - V_H // 2
+    out = {"by_key": [round(right[key == k].mean().item(), 2) if (key == k).any() else None for k in range(MAXLEN)]}
+    for name, v in (("by_pairs", n), ("by_needle_back", back)):
+        out[name] = {f"{lo}-{lo + 4}": round(right[(v >= lo) & (v <= lo + 4)].mean().item(), 3)
+                     for lo in range(1, MAXLEN + 1, 5) if ((v >= lo) & (v <= lo + 4)).any()}
+    return out
 
 
 # ---------------- warm-up data ----------------
@@ -337,14 +336,14 @@ def finetune(init, seed, steps, batch, mode, embeds, warmup=500, data_seed=None,
                     t.copy_(donors[other][name])
     if init is not None:
         transfer(init, m, mode, embeds)
-    if align:   # diagnostic: each query token starts with its key token's embedding (a different token id)
-        with torch.no_grad():
-            m.wte.weight[MAXLEN + V_H // 2: 2 * MAXLEN + V_H // 2] = m.wte.weight[V_H // 2: V_H // 2 + MAXLEN]
     elif embeds == "average":      # control: no warm-up, but the paper's averaged (identical) embedding rows
         with torch.no_grad():
             mean = m.wte.weight.mean(0)
             m.wte.weight.copy_(mean.expand_as(m.wte.weight))
             m.lm_head.weight.copy_(mean.expand_as(m.lm_head.weight))
+    if align:   # diagnostic: each query token starts with its key token's embedding (a different token id)
+        with torch.no_grad():
+            m.wte.weight[MAXLEN + V_H // 2: 2 * MAXLEN + V_H // 2] = m.wte.weight[V_H // 2: V_H // 2 + MAXLEN]
     opt = torch.optim.AdamW(m.parameters(), lr=1e-3, weight_decay=0.001)
     warm = min(warmup, steps // 10)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: (s + 1) / warm if s < warm else
