@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue 10: confirm the screened warm-up recipes at the paper's full haystack budget (10,000 steps x batch
-# 1,000) on one GPU, in one short device call (under 8 minutes on an H100/H200 with JOBS=19).
+# 1,000) on one GPU, in one short device call (19 runs took 443 s on an H200).
 # Every (recipe, seed) is its own screen.py process; JOBS of them share the GPU (the 2_4_16 model is tiny,
 # one process leaves the GPU mostly idle). Where the machine allows it, CUDA MPS lets their kernels overlap.
 # Outputs in $OUT (or results/ without $OUT): gpu-confirm.jsonl (one JSON line per finished fine-tune),
@@ -14,7 +14,7 @@ out="${OUT:-$here/results}"
 mkdir -p "$out"
 budget="${BUDGET:-10000x1000}"
 device="${DEVICE:-cuda}"
-jobs="${JOBS:-19}"
+jobs="${JOBS:-17}"
 deadline="${DEADLINE:-470}"     # seconds; then every run still going is stopped (its progress is logged)
 py="${PYTHON:-python3}"
 "$py" -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else '')"
@@ -35,23 +35,20 @@ else
   echo "MPS not used"
 fi
 
-# warm-up|transfer|seeds, longest first (xargs starts them in this order):
-# - Delete with each row at a random offset in a 100-token context, attention + position table transferred
-#   (the lead from the CPU: seed 2 went from 11.7% to 48.4% at 10,000 x 250 after a warm-up that had learned
-#   only 26% of its task in 6,000 steps; here it trains 20,000);
-# - the paper's 64-Dyck with its length curriculum (the paper's headline row: k-Dyck 96.9);
-# - Delete V = 100, L = 16 (HAYSTACK_DELETE_RECIPE; PyTorch seed 0 98.8% at the full budget on the CPU),
-#   10 seeds, to set beside the paper's 10-seed mean;
-# - the mastered 4-Dyck (closing-bracket accuracy 99.5%);
-# - the no-warm-up baseline.
+# warm-up|transfer|seeds, longest first (xargs starts them in this order). The 2026-11-27 call (results/
+# gpu-confirm.jsonl, docs/reproduction.md) ran Delete seeds 0-9, 4-Dyck and the baseline seeds 0-1, the 64-Dyck
+# curriculum seeds 0-1 and Delete at ctx=100 with attn+wpe seeds 0-2; its second call stopped Delete seeds
+# 10-19 at half the budget. This list goes on from there:
+# - the paper's 64-Dyck with its length curriculum, 20,000 steps (it stalled at length 26 and 10 in 16,000);
+# - Delete V = 100, L = 16 (HAYSTACK_DELETE_RECIPE), seeds 10-19 to the end of the budget;
+# - the mastered 4-Dyck and the baseline, more seeds.
 # EXTRA=1 adds the calibration "oracle" (a haystack-solving warm-up), Set and Identity (the paper's
-# attention-only rows), 4-Dyck at L = 128 and 16-Dyck.
+# attention-only rows), 4-Dyck at L = 128, 16-Dyck and the refuted ctx=100 lead.
 recipes=(
-  "delete:V=100,L=16,ctx=100,steps=20000,lr=3e-3,drop=0,wd=0.01|attn+wpe|0 1 2"
-  "dyck:k=64,L=128,steps=16000,lr=3e-3,drop=0,wd=0.01,cur=2|attn|0 1"
-  "delete:V=100,L=16,steps=6000,lr=3e-3,drop=0,wd=0.01|attn|0 1 2 3 4 5 6 7 8 9"
-  "dyck:k=4,L=64,steps=4000,lr=3e-3,drop=0,wd=0.01|attn|0 1"
-  "none|-|0 1"
+  "dyck:k=64,L=128,steps=20000,lr=3e-3,drop=0,wd=0.01,cur=2|attn|2 3"
+  "delete:V=100,L=16,steps=6000,lr=3e-3,drop=0,wd=0.01|attn|10 11 12 13 14 15 16 17 18 19"
+  "dyck:k=4,L=64,steps=4000,lr=3e-3,drop=0,wd=0.01|attn|2 3"
+  "none|-|2 3 4"
 )
 if [ -n "${EXTRA:-}" ]; then
   recipes+=(
@@ -60,6 +57,7 @@ if [ -n "${EXTRA:-}" ]; then
     "identity:V=100,L=16,steps=3000,lr=3e-3,drop=0,wd=0.01|attn|0 1 2"
     "dyck:k=4,L=128,steps=4000,lr=3e-3,drop=0,wd=0.01|everything,attn|0 1 2"
     "dyck:k=16,L=128,steps=6000,lr=3e-3,drop=0,wd=0.01|everything,attn|0 1 2"
+    "delete:V=100,L=16,ctx=100,steps=20000,lr=3e-3,drop=0,wd=0.01|attn+wpe|0 1 2"
   )
 fi
 # RECIPES_FILE=path: run these lines (warm-up|transfer|seeds, as above; # starts a comment) instead
