@@ -13,6 +13,22 @@ namespace procpt {
 namespace {
 inline int round8(int n) { return (n + 7) & ~7; }
 
+// In-place softmax of p[0, len): the max over the first `valid` entries (the causal ones; any lanes beyond
+// hold -inf and come out 0).
+inline void softmax_row(float* p, int valid, int len) {
+  float mx = -INFINITY;
+  for (int j = 0; j < valid; ++j) mx = std::max(mx, p[j]);
+#pragma omp simd
+  for (int j = 0; j < len; ++j) p[j] -= mx;
+  vexp(p, p, len);
+  float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+  for (int j = 0; j < len; ++j) sum += p[j];
+  const float inv = 1.0f / sum;
+#pragma omp simd
+  for (int j = 0; j < len; ++j) p[j] *= inv;
+}
+
 // Copies head h of K and V for batch b into transposed, zero-padded [dh, Tp] buffers.
 void load_kv(const float* base, int T, int Tp, int d, int ld, int h, int dh, float* kT, float* vT) {
   std::fill(kT, kT + (long)dh * Tp, 0.0f);
@@ -54,16 +70,7 @@ void attention_fwd_gemm(const float* qkv, float* out, float* probs, int B, int T
         for (int i = i0; i < i1; ++i) {
           float* pr = P + (long)i * T;
           const int n = i + 1;
-          float mx = -INFINITY;
-          for (int j = 0; j < n; ++j) mx = std::max(mx, pr[j]);
-          for (int j = 0; j < n; ++j) pr[j] -= mx;
-          vexp(pr, pr, n);
-          float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-          for (int j = 0; j < n; ++j) sum += pr[j];
-          const float inv = 1.0f / sum;
-#pragma omp simd
-          for (int j = 0; j < n; ++j) pr[j] *= inv;
+          softmax_row(pr, n, n);
           std::memset(pr + n, 0, sizeof(float) * (T - n));  // also the columns >= i1 the GEMM did not write
           if (dropping) {
             float* dro = D.data() + (long)(i - i0) * T;
@@ -164,17 +171,7 @@ void attention_fwd(const float* qkv, float* out, float* probs, int B, int T, int
           for (int j = 0; j < n8; ++j) sp[j] += qc * kr[j];
         }
         for (int j = n; j < n8; ++j) sp[j] = -INFINITY;
-        float mx = -INFINITY;
-        for (int j = 0; j < n; ++j) mx = std::max(mx, sp[j]);
-#pragma omp simd
-        for (int j = 0; j < n8; ++j) sp[j] -= mx;
-        vexp(sp, sp, n8);
-        float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-        for (int j = 0; j < n8; ++j) sum += sp[j];
-        const float inv = 1.0f / sum;
-#pragma omp simd
-        for (int j = 0; j < n8; ++j) sp[j] *= inv;
+        softmax_row(sp, n, n8);
         float* pr = P + (long)i * T;
         std::memcpy(pr, sp, sizeof(float) * n);
         std::memset(pr + n, 0, sizeof(float) * (T - n));
