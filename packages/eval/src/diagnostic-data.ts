@@ -15,8 +15,14 @@ const TRAIN_STREAM = 0x7a1e;
 export interface DiagnosticDatasetOptions {
   /** A task name / paper id, or a task object. */
   task: string | DiagnosticTask;
-  /** The run seed: fixes the test set and the training stream. */
+  /** The run seed: fixes the test set, and the training stream unless `streamSeed` is given. */
   seed: number;
+  /**
+   * Seed of the training stream (default: `seed`). The paper's harness re-seeds with HF Trainer's
+   * default 42 after building the model and the test set, so its training stream is the same for every
+   * run seed: pass 42 for that protocol.
+   */
+  streamSeed?: number;
   /** Test-set size (default 4000, the paper's). */
   testSize?: number;
 }
@@ -28,18 +34,21 @@ function keyOf(tokens: Int32Array): string {
 /**
  * A diagnostic task's data for one run: the fixed test set (drawn first from the run seed) and an
  * endless training stream from which examples identical to a test example are skipped, as the paper does.
- * Training candidate `i` is a pure function of (seed, i), so a cursor `{index}` resumes exactly.
+ * Training candidate `i` is a pure function of (streamSeed, i), so a cursor `{index}` resumes exactly.
  */
 export class DiagnosticDataset {
   readonly task: DiagnosticTask;
   readonly seed: number;
+  /** Seed of the training stream (equal to `seed` unless set apart). */
+  readonly streamSeed: number;
   /** The test examples, in generation order, with the paper's mask as `loss`. */
   readonly test: readonly Sample[];
   private readonly testKeys: ReadonlySet<string>;
 
-  private constructor(task: DiagnosticTask, seed: number, test: Sample[]) {
+  private constructor(task: DiagnosticTask, seed: number, streamSeed: number, test: Sample[]) {
     this.task = task;
     this.seed = seed;
+    this.streamSeed = streamSeed;
     this.test = test;
     this.testKeys = new Set(test.map((s) => keyOf(s.tokens)));
   }
@@ -48,9 +57,15 @@ export class DiagnosticDataset {
   static create(options: DiagnosticDatasetOptions): DiagnosticDataset {
     const task = typeof options.task === 'string' ? diagnosticTask(options.task) : options.task;
     const { seed } = options;
+    const streamSeed = options.streamSeed ?? seed;
     const testSize = options.testSize ?? PAPER_TEST_SIZE;
-    if (!Number.isSafeInteger(seed) || seed < 0) {
-      throw new ProcptError('usage', `seed must be a non-negative integer, got ${seed}`);
+    for (const [name, value] of [
+      ['seed', seed],
+      ['streamSeed', streamSeed],
+    ] as const) {
+      if (!Number.isSafeInteger(value) || value < 0) {
+        throw new ProcptError('usage', `${name} must be a non-negative integer, got ${value}`);
+      }
     }
     if (!Number.isInteger(testSize) || testSize < 1) {
       throw new ProcptError('usage', `testSize must be a positive integer, got ${testSize}`);
@@ -61,7 +76,7 @@ export class DiagnosticDataset {
       const tokens = task.generate(rng);
       test.push({ tokens, loss: task.paperMask(tokens) });
     }
-    return new DiagnosticDataset(task, seed, test);
+    return new DiagnosticDataset(task, seed, streamSeed, test);
   }
 
   /** True when `tokens` equals a test example. */
@@ -71,7 +86,7 @@ export class DiagnosticDataset {
 
   /** Training candidate `index` (before test-set filtering). */
   candidate(index: number): Sample {
-    const tokens = this.task.generate(seededRandom(this.seed, TRAIN_STREAM, index));
+    const tokens = this.task.generate(seededRandom(this.streamSeed, TRAIN_STREAM, index));
     return { tokens, loss: this.task.paperMask(tokens) };
   }
 
@@ -94,6 +109,7 @@ export class DiagnosticDataset {
       paperId: t.paperId,
       split,
       seed: this.seed,
+      ...(this.streamSeed !== this.seed ? { streamSeed: this.streamSeed } : {}),
       testSize: this.test.length,
       vocabSize: t.vocabSize,
       length: t.length,

@@ -62,6 +62,20 @@ describe('DiagnosticDataset', () => {
     });
   });
 
+  it('with a stream seed, keeps one training stream across run seeds (the paper harness)', () => {
+    const a = DiagnosticDataset.create({ task: 'haystack', seed: 0, streamSeed: 42, testSize: 20 });
+    const b = DiagnosticDataset.create({ task: 'haystack', seed: 1, streamSeed: 42, testSize: 20 });
+    const plain = DiagnosticDataset.create({ task: 'haystack', seed: 1, testSize: 20 });
+    expect(a.test[0]?.tokens.join()).not.toBe(b.test[0]?.tokens.join());
+    expect(a.candidate(3).tokens.join()).toBe(b.candidate(3).tokens.join());
+    expect(plain.candidate(3).tokens.join()).not.toBe(b.candidate(3).tokens.join());
+    expect(a.trainSource().describe()).toMatchObject({ seed: 0, streamSeed: 42 });
+    expect(plain.trainSource().describe()).not.toHaveProperty('streamSeed');
+    expect(() => DiagnosticDataset.create({ task: 'haystack', seed: 0, streamSeed: -1 })).toThrow(
+      /streamSeed must be a non-negative integer/,
+    );
+  });
+
   it('skips training examples identical to a test example', () => {
     // A 1-digit addition has only 81 distinct examples: the test set covers most of them.
     const ds = DiagnosticDataset.create({ task: additionTask(1), seed: 1, testSize: 60 });

@@ -44,6 +44,8 @@ const diagnosticData = z.strictObject({
   kind: z.literal('diagnostic'),
   task: z.string().min(1),
   seed: nonNegInt.optional(),
+  /** Seed of the training stream (default: the seed above). The paper's harness: 42 for every run seed. */
+  streamSeed: nonNegInt.optional(),
   testSize: posInt.optional(),
 });
 

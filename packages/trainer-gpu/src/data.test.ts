@@ -30,6 +30,16 @@ describe('resolveData', () => {
     expect(batches).toBe(2);
   });
 
+  it('passes a diagnostic stream seed through: run seed for the test set, stream seed for training', async () => {
+    const entry = { kind: 'diagnostic', task: 'haystack', streamSeed: 42 } as const;
+    const a = await resolveData(entry, 0, 'train');
+    const b = await resolveData(entry, 1, 'train');
+    expect(a.source.describe()).toMatchObject({ seed: 0, streamSeed: 42 });
+    const first = async (d: typeof a) =>
+      Array.from((await d.source.batches({ batch: 2, length: 63 })[Symbol.asyncIterator]().next()).value.tokens);
+    expect(await first(a)).toEqual(await first(b));
+  });
+
   it('reads DM-Math files with answer-only loss: train from train-*, eval from interpolate', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'procpt-dmmath-'));
     try {

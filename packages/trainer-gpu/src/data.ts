@@ -91,6 +91,7 @@ export async function resolveData(
       const dataset = DiagnosticDataset.create({
         task: config.task,
         seed: config.seed ?? seed,
+        ...(config.streamSeed !== undefined ? { streamSeed: config.streamSeed } : {}),
         ...(config.testSize ? { testSize: config.testSize } : {}),
       });
       const task = dataset.task;
