@@ -36,7 +36,9 @@ describe('resolveData', () => {
     const b = await resolveData(entry, 1, 'train');
     expect(a.source.describe()).toMatchObject({ seed: 0, streamSeed: 42 });
     const first = async (d: typeof a) =>
-      Array.from((await d.source.batches({ batch: 2, length: 63 })[Symbol.asyncIterator]().next()).value.tokens);
+      Array.from(
+        (await d.source.batches({ batch: 2, length: 63 })[Symbol.asyncIterator]().next()).value.tokens,
+      );
     expect(await first(a)).toEqual(await first(b));
   });
 
