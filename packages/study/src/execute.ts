@@ -4,14 +4,9 @@ import { join } from 'node:path';
 import { ProcptError, Progress, formatCount, writeJsonAtomic } from '@procpt/core';
 import { DiagnosticDataset, RUN_SUMMARY_FILE, evaluateDiagnostic } from '@procpt/eval';
 import { Gpt, assemble, gptConfig, loadCheckpoint, saveCheckpoint } from '@procpt/model';
-import {
-  type BackendPreference,
-  type RunConfigInput,
-  readMetrics,
-  resolveRunConfig,
-  runTraining,
-  selectBackend,
-} from '@procpt/trainer-gpu';
+import { resolveRecipe } from '@procpt/paper';
+import { type RunConfigInput, runTraining } from '@procpt/runner';
+import { type BackendPreference, readMetrics, selectBackend } from '@procpt/trainer-gpu';
 import type { PlannedRun, StudyPlan } from './plan.js';
 import {
   STUDY_RUN_FILE,
@@ -171,7 +166,7 @@ export async function executeRun(
       await buildAssembledInit(run, plan, initDir);
       config = { ...config, model: { ...config.model, init: { from: 'checkpoint', path: initDir } } };
     }
-    await runTraining(resolveRunConfig(config, `study run ${run.id}`), {
+    await runTraining(resolveRecipe(config, `study run ${run.id}`), {
       backend: backend.name,
       progress: false,
       ...(status === 'interrupted' ? { resume: run.dir } : {}),

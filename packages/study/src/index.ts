@@ -5,20 +5,6 @@
  */
 export { EXPERIMENTS, parseExperiments, planStudy } from './plan.js';
 export type { ExperimentName, PlannedRun, ResultLabels, StudyPlan } from './plan.js';
-export {
-  MODEL_SIZES,
-  PROCEDURAL_TYPES,
-  STUDY_PRESETS,
-  STUDY_PRESET_NAMES,
-  studyPreset,
-} from './presets.js';
-export type {
-  FinetuneBudget,
-  MixtureSpec,
-  SemanticSettings,
-  StudyPreset,
-  WarmupRecipe,
-} from './presets.js';
 export { generatorSpec, proceduralData, sourceLabel } from './procedural.js';
 export type { ProceduralData, ProceduralSource } from './procedural.js';
 export { executeRun, executeSavedRun, runStudy } from './execute.js';
@@ -40,4 +26,3 @@ export type { DiagnosticRow, StudyJson, StudyResults } from './results.js';
 export { buildReport, writeReport } from './report.js';
 export { escapeHtml, renderHtml, renderMarkdown } from './render.js';
 export type { Block } from './render.js';
-export * from './paper-values.js';

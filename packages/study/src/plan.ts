@@ -1,11 +1,10 @@
 import { join, resolve } from 'node:path';
 import { ProcptError } from '@procpt/core';
-import { diagnosticProtocol, diagnosticTask } from '@procpt/eval';
-import type { RunConfigInput } from '@procpt/trainer-gpu';
+import { diagnosticTask } from '@procpt/eval';
+import { type SemanticDomain, type StudyPreset, type WarmupRecipe, diagnosticProtocol } from '@procpt/paper';
+import type { RunConfigInput } from '@procpt/runner';
 import { type ProceduralSource, proceduralData, sourceLabel } from './procedural.js';
 import { planSemantic } from './semantic-plan.js';
-import type { SemanticDomain } from './paper-values.js';
-import type { StudyPreset, WarmupRecipe } from './presets.js';
 
 /** The study's experiments, in the order `all` runs them. */
 export const EXPERIMENTS = ['diagnostics', 'transfer-parts', 'assembly', 'mixtures', 'semantic'] as const;
@@ -254,7 +253,7 @@ export class PlanBuilder {
         deps,
         seed,
         config: {
-          preset: `diagnostic/${t.name}`,
+          recipe: `diagnostic/${t.name}`,
           name,
           seed,
           steps: budget.steps,

@@ -1,7 +1,7 @@
 import { ProcptError } from '@procpt/core';
 import * as procgen from '@procpt/procgen';
-import type { DataSourceConfig } from '@procpt/trainer-gpu';
-import type { MixtureSpec, WarmupRecipe } from './presets.js';
+import type { MixtureSpec, WarmupRecipe } from '@procpt/paper';
+import type { DataSourceConfig } from '@procpt/runner';
 
 /** What a warm-up trains on: one procedural type, its shuffled control, or a mixture of types. */
 export interface ProceduralSource {

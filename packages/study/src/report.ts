@@ -20,7 +20,7 @@ import {
   PAPER_DIAGNOSTICS,
   PAPER_SEMANTIC_FINAL,
   PAPER_TOKENS_TO_TARGET,
-} from './paper-values.js';
+} from '@procpt/paper';
 import { type Block, renderHtml, renderMarkdown } from './render.js';
 import { type StudyJson, type StudyResults, collectResults, studyJson } from './results.js';
 

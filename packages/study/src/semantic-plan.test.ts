@@ -5,7 +5,7 @@ import type { RunSummary } from '@procpt/eval';
 import { describe, expect, it } from 'vitest';
 import { runStudy } from './execute.js';
 import { planStudy } from './plan.js';
-import { studyPreset } from './presets.js';
+import { studyPreset } from '@procpt/paper';
 import { semanticRows } from './semantic-plan.js';
 
 describe('semantic experiment', () => {

@@ -13,7 +13,7 @@ import {
 import { loadCheckpoint } from '@procpt/model';
 import { CharTokenizer } from '@procpt/tokenizer';
 import { readMetrics } from '@procpt/trainer-gpu';
-import type { SemanticDomain } from './paper-values.js';
+import type { SemanticDomain } from '@procpt/paper';
 import type { PlanBuilder, PlannedRun } from './plan.js';
 import { proceduralData } from './procedural.js';
 

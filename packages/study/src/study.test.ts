@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { estimatePlan } from './estimate.js';
 import { runStudy } from './execute.js';
 import { EXPERIMENTS, parseExperiments, planStudy } from './plan.js';
-import { studyPreset } from './presets.js';
+import { studyPreset } from '@procpt/paper';
 import { writeReport } from './report.js';
 import { runStatus } from './run-state.js';
 import { microPreset } from './testing/fixtures.js';

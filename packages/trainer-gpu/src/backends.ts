@@ -38,6 +38,18 @@ export const BACKEND_ORDER: readonly BackendName[] = [
   'cpu',
 ];
 
+/**
+ * Checks a backend name given by a user (a `--backend` flag, a config field): `auto` or one of
+ * {@link BACKEND_ORDER}, else a `usage` error naming `where` and the choices.
+ */
+export function parseBackendPreference(raw: string, where = '--backend'): BackendPreference {
+  const all: readonly string[] = ['auto', ...BACKEND_ORDER];
+  if (!all.includes(raw)) {
+    throw new ProcptError('usage', `${where} must be one of ${all.join(', ')}, got ${JSON.stringify(raw)}`);
+  }
+  return raw as BackendPreference;
+}
+
 /** What is really running after {@link selectBackend}. */
 export interface BackendReport {
   /** procpt's name of the selected backend. */

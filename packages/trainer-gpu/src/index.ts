@@ -1,43 +1,41 @@
-export { selectBackend, listBackends, BACKEND_ORDER } from './backends.js';
+/**
+ * @procpt/trainer-gpu — the training loop and the backends it runs on. It trains a `Gpt` from any
+ * `DataSource` and knows no task, dataset or paper recipe: run configs that name data live in
+ * `@procpt/runner`, the paper's settings in `@procpt/paper`. Internals (gradient step, checkpoint
+ * pruning, seeds) are behind `@procpt/trainer-gpu/internal` for procpt's own tools.
+ */
+export { Trainer } from './trainer.js';
 export type {
-  BackendName,
-  BackendPreference,
-  BackendReport,
-  BackendAvailability,
-  SelectOptions,
-} from './backends.js';
-export { AdamW, ADAMW_DEFAULTS, globalNormClip } from './adamw.js';
+  CurriculumCheck,
+  EvalOptions,
+  ResumeState,
+  TrainerOptions,
+  TrainingCurriculum,
+  TrainResult,
+} from './trainer.js';
+export { AdamW, ADAMW_DEFAULTS } from './adamw.js';
 export type { AdamWOptions } from './adamw.js';
-export { decays, noDecayKinds } from './param-groups.js';
 export type { NoDecayKind } from './param-groups.js';
 export { lrFactor, learningRate } from './schedule.js';
 export type { ScheduleConfig, ScheduleKind, FloorMode } from './schedule.js';
-export { Trainer } from './trainer.js';
-export type { TrainerOptions, EvalOptions, ResumeState, TrainResult } from './trainer.js';
+export { BACKEND_ORDER, listBackends, parseBackendPreference, selectBackend } from './backends.js';
+export type {
+  BackendAvailability,
+  BackendName,
+  BackendPreference,
+  BackendReport,
+  SelectOptions,
+} from './backends.js';
 export {
-  saveTrainCheckpoint,
-  loadTrainCheckpoint,
-  listCheckpoints,
   latestCheckpoint,
-  pruneCheckpoints,
-  checkpointName,
+  listCheckpoints,
+  loadTrainCheckpoint,
+  saveTrainCheckpoint,
 } from './checkpoints.js';
-export type { TrainState, LoadedTrainCheckpoint } from './checkpoints.js';
-export { MetricsLog, readMetrics, memorySnapshot, mfu } from './metrics.js';
-export type { StepMetrics, EvalMetrics, MemorySnapshot } from './metrics.js';
-export { computeGradients, scoredTargets } from './step.js';
-export type { StepGradients } from './step.js';
-export { dropoutSeed } from './seeds.js';
-export { estimateTrainingMemory, defaultMemoryLimit, assertFitsInMemory } from './memory.js';
+export type { LoadedTrainCheckpoint, TrainState } from './checkpoints.js';
+export { MetricsLog, readMetrics } from './metrics.js';
+export type { EvalMetrics, MemorySnapshot, StepMetrics } from './metrics.js';
+export { assertFitsInMemory, defaultMemoryLimit, estimateTrainingMemory } from './memory.js';
 export type { MemoryEstimate } from './memory.js';
-export { runConfigSchema, parseRunConfig, applySets, mergeConfig, readConfigFile } from './config.js';
-export type { RunConfig, RunConfigInput, DataSourceConfig } from './config.js';
-export { PRESETS, presetNames, resolveRunConfig } from './presets.js';
-export { resolveData, shardSource } from './data.js';
-export { LengthCurriculum } from './curriculum.js';
-export type { CurriculumSettings, CurriculumCheck, LengthCurriculumOptions } from './curriculum.js';
-export type { ResolvedData } from './data.js';
-export { runTraining, resolveResumePath } from './run.js';
-export type { RunOptions, RunSummary } from './run.js';
-export { benchTrain, measureMatmulFlops, syntheticSource } from './bench.js';
+export { benchTrain, measureMatmulFlops } from './bench.js';
 export type { BenchTrainOptions, BenchTrainResult } from './bench.js';

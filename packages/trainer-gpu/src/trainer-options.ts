@@ -1,8 +1,7 @@
-import type { DataSource } from '@procpt/core';
+import type { DataCursor, DataSource } from '@procpt/core';
 import { ProcptError } from '@procpt/core';
 import type { CheckpointMeta, Gpt } from '@procpt/model';
 import type { AdamWOptions } from './adamw.js';
-import type { CurriculumCheck, LengthCurriculum } from './curriculum.js';
 import type { StepMetrics } from './metrics.js';
 import type { ScheduleConfig } from './schedule.js';
 
@@ -17,6 +16,32 @@ export interface EvalOptions {
   metric: 'accuracy' | 'loss';
 }
 
+/** One mastery check of a {@link TrainingCurriculum}, logged to `metrics.jsonl` as `kind: "curriculum"`. */
+export interface CurriculumCheck {
+  kind: 'curriculum';
+  step: number;
+  /** The length (or stage) that was checked. */
+  length: number;
+  /** The model's own task accuracy at that stage, by the caller's metric. */
+  accuracy: number;
+  /** Name of that metric. */
+  metric: string;
+  /** The length trained on from now on (greater than `length` when the stage was mastered). */
+  next: number;
+  time: string;
+}
+
+/**
+ * A training source that is also a curriculum: every `settings.every` steps the trainer asks it to
+ * check the model (with whatever metric the caller built it with) and, when the stage changed, resumes
+ * from its new `cursor()`. `@procpt/runner`'s `LengthCurriculum` is one.
+ */
+export interface TrainingCurriculum {
+  readonly settings: { readonly every: number };
+  check(model: Gpt, step: number): Promise<CurriculumCheck>;
+  cursor(): DataCursor;
+}
+
 /** Everything the training loop needs. Plain objects: build them from a RunConfig or directly. */
 export interface TrainerOptions {
   model: Gpt;
@@ -25,10 +50,10 @@ export interface TrainerOptions {
   /** Tokens per row (the model sees `length - 1` inputs); with a curriculum, the longest row. */
   length: number;
   /**
-   * A length curriculum that is also `data`: rows may be shorter than `length`, and every
-   * `curriculum.settings.every` steps the model is checked (and the length grown) — see {@link LengthCurriculum}.
+   * A curriculum that is also `data`: rows may be shorter than `length`, and every
+   * `curriculum.settings.every` steps the model is checked (and the stage advanced).
    */
-  curriculum?: Pick<LengthCurriculum, 'check' | 'cursor' | 'settings'>;
+  curriculum?: TrainingCurriculum;
   /** Micro-batches per optimizer step. */
   accumulation: number;
   /** Total optimizer steps. */

@@ -5,13 +5,19 @@ import { flopsPerToken } from '@procpt/model';
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW } from './adamw.js';
 import { checkpointName, pruneCheckpoints, saveTrainCheckpoint, type TrainState } from './checkpoints.js';
-import { type EvalOptions, type TrainerOptions, validateOptions } from './trainer-options.js';
+import {
+  type CurriculumCheck,
+  type EvalOptions,
+  type TrainerOptions,
+  type TrainingCurriculum,
+  validateOptions,
+} from './trainer-options.js';
 import { type EvalMetrics, MetricsLog, memorySnapshot, mfu, type StepMetrics } from './metrics.js';
 import { learningRate } from './schedule.js';
 import { dropoutSeed, rngState } from './seeds.js';
 import { computeGradients } from './step.js';
 
-export type { EvalOptions, TrainerOptions };
+export type { CurriculumCheck, EvalOptions, TrainerOptions, TrainingCurriculum };
 
 /** What to resume from: the saved state and AdamW moments. */
 export interface ResumeState {

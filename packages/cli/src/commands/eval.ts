@@ -1,14 +1,8 @@
 import { Progress, ProcptError } from '@procpt/core';
-import {
-  DIAGNOSTIC_PRESET_NAMES,
-  type DiagnosticPresetName,
-  DiagnosticDataset,
-  aggregateRunDirs,
-  diagnosticProtocol,
-  diagnosticTask,
-  evaluateDiagnostic,
-} from '@procpt/eval';
+import { DiagnosticDataset, aggregateRunDirs, diagnosticTask, evaluateDiagnostic } from '@procpt/eval';
+import { STUDY_PRESET_NAMES, diagnosticProtocol } from '@procpt/paper';
 import type { BackendPreference } from '@procpt/trainer-gpu';
+import { BACKEND_HELP, parseBackend, silenceTfjsBanner } from '../backend-option.js';
 import type { Command } from 'commander';
 import { parseIntOption } from '../context.js';
 import type { CommandModule } from '../program.js';
@@ -49,11 +43,7 @@ export const evalCommands: CommandModule = {
         parseIntOption('--seed', 0),
       )
       .option('--batch <rows>', 'examples per forward pass', parseIntOption('--batch', 1, 100_000), 250)
-      .option(
-        '--backend <name>',
-        'tfjs backend: auto | tensorflow-gpu | tensorflow | procpt-native | wasm | cpu',
-        'auto',
-      )
+      .option('--backend <name>', BACKEND_HELP, parseBackend, 'auto')
       .action(
         async (opts: {
           task: string;
@@ -61,13 +51,14 @@ export const evalCommands: CommandModule = {
           n: number;
           seed?: number;
           batch: number;
-          backend: string;
+          backend: BackendPreference;
         }) => {
           const task = diagnosticTask(opts.task);
           // Loaded on use: backends and the model are heavy, and `procpt --help` should not pay for them.
+          await silenceTfjsBanner();
           const { selectBackend } = await import('@procpt/trainer-gpu');
           const { loadCheckpoint } = await import('@procpt/model');
-          const backend = await selectBackend(opts.backend as BackendPreference);
+          const backend = await selectBackend(opts.backend);
           const { model, meta } = await loadCheckpoint(opts.checkpoint);
           try {
             const metaSeed =
@@ -139,14 +130,13 @@ export const evalCommands: CommandModule = {
         "the paper's diagnostic protocol for a task (model, optimiser, schedule, budget, seeds) as JSON",
       )
       .requiredOption('--task <name>', 'diagnostic task')
-      .option('--preset <name>', `${DIAGNOSTIC_PRESET_NAMES.join(' | ')}`, 'paper')
+      .option(
+        '--preset <name>',
+        `study preset whose budget to use: ${STUDY_PRESET_NAMES.join(' | ')}`,
+        'paper',
+      )
       .action((opts: { task: string; preset: string }) => {
-        if (!(DIAGNOSTIC_PRESET_NAMES as readonly string[]).includes(opts.preset)) {
-          throw new ProcptError('usage', `unknown preset ${JSON.stringify(opts.preset)}`, {
-            hint: `use one of ${DIAGNOSTIC_PRESET_NAMES.join(', ')}`,
-          });
-        }
-        ctx.result(diagnosticProtocol(opts.task, opts.preset as DiagnosticPresetName));
+        ctx.result(diagnosticProtocol(opts.task, opts.preset));
       });
   },
 };

@@ -19,7 +19,8 @@ import {
   type TransferSpec,
   transfer,
 } from '@procpt/model';
-import { BACKEND_ORDER, type BackendPreference } from '@procpt/trainer-gpu';
+import type { BackendPreference } from '@procpt/trainer-gpu';
+import { BACKEND_HELP, parseBackend, silenceTfjsBanner } from '../backend-option.js';
 import type { Command } from 'commander';
 import { type CliContext, parseIntOption, parseNumberOption } from '../context.js';
 import type { CommandModule } from '../program.js';
@@ -28,20 +29,9 @@ type BackendName = BackendPreference;
 
 /** Activates a tfjs backend through trainer-gpu's selection (the one place that picks backends). */
 async function useBackend(name: BackendName): Promise<void> {
-  const tf = await import('@tensorflow/tfjs-core');
-  tf.env().set('PROD', true); // silences the "install tfjs-node" banner
+  await silenceTfjsBanner();
   const { selectBackend } = await import('@procpt/trainer-gpu');
   await selectBackend(name);
-}
-
-function parseBackend(raw: string): BackendName {
-  const names: readonly string[] = ['auto', ...BACKEND_ORDER];
-  if (!names.includes(raw))
-    throw new ProcptError(
-      'usage',
-      `--backend must be one of ${names.join(', ')}, got ${JSON.stringify(raw)}`,
-    );
-  return raw as BackendName;
 }
 
 interface ShapeFlags {
@@ -264,12 +254,7 @@ function registerEval(program: Command, ctx: CliContext): void {
     .requiredOption('--checkpoint <dir>', 'checkpoint directory')
     .requiredOption('--data <file>', 'JSONL with one {"tokens": [...], "loss": [...]} per line')
     .option('--batch <n>', 'sequences per batch', parseIntOption('--batch', 1), 32)
-    .option(
-      '--backend <name>',
-      `tfjs backend: auto | ${BACKEND_ORDER.join(' | ')}`,
-      parseBackend,
-      'auto' as BackendName,
-    )
+    .option('--backend <name>', BACKEND_HELP, parseBackend, 'auto' as BackendName)
     .action(async (opts: { checkpoint: string; data: string; batch: number; backend: BackendName }) => {
       const config = await readCheckpointConfig(opts.checkpoint);
       const samples = await readSamples(opts.data, config.vocabSize);

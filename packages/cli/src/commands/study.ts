@@ -2,28 +2,18 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ProcptError, formatCount, formatDuration } from '@procpt/core';
+import { STUDY_PRESET_NAMES, type WarmupRecipe, studyPreset } from '@procpt/paper';
 import {
-  STUDY_PRESET_NAMES,
-  type WarmupRecipe,
   estimatePlan,
   executeSavedRun,
   parseExperiments,
   planStudy,
   runStudy,
-  studyPreset,
   writeReport,
 } from '@procpt/study';
-import { BACKEND_ORDER } from '@procpt/trainer-gpu';
+import { BACKEND_HELP, parseBackend, silenceTfjsBanner } from '../backend-option.js';
 import { parseIntOption } from '../context.js';
 import type { CommandModule } from '../program.js';
-
-function parseBackend(raw: string): string {
-  const all = ['auto', ...BACKEND_ORDER];
-  if (!all.includes(raw)) {
-    throw new ProcptError('usage', `--backend must be one of ${all.join(', ')}, got ${JSON.stringify(raw)}`);
-  }
-  return raw;
-}
 
 async function readWarmupOverrides(path: string): Promise<Record<string, Partial<WarmupRecipe>>> {
   let value: unknown;
@@ -38,11 +28,6 @@ async function readWarmupOverrides(path: string): Promise<Record<string, Partial
     throw new ProcptError('usage', `--warmup ${path} must hold an object keyed by procedural type`);
   }
   return value as Record<string, Partial<WarmupRecipe>>;
-}
-
-async function silenceTfjs(): Promise<void> {
-  const tf = await import('@tensorflow/tfjs-core');
-  tf.env().set('PROD', true);
 }
 
 interface RunFlags {
@@ -74,13 +59,13 @@ export const studyCommands: CommandModule = {
       )
       .requiredOption('--preset <name>', STUDY_PRESET_NAMES.join(' | '))
       .option('--out <dir>', 'study directory (default runs/study-<preset>)')
-      .option('--backend <name>', `tfjs backend: auto | ${BACKEND_ORDER.join(' | ')}`, parseBackend, 'auto')
+      .option('--backend <name>', BACKEND_HELP, parseBackend, 'auto')
       .option('--jobs <n>', 'runs at once, each in its own process', parseIntOption('--jobs', 1, 64), 1)
       .option('--dry-run', 'print the plan with estimated FLOPs and time on the backend; run nothing')
       .option('--warmup <file.json>', 'override warm-up recipes per procedural type (merged into the preset)')
       .option('--size <size>', 'semantic model size: 124M | 350M | 1.3B | nLayer_nHead_dModel')
       .action(async (experiment: string, flags: RunFlags) => {
-        await silenceTfjs();
+        await silenceTfjsBanner();
         const preset = studyPreset(flags.preset, {
           ...(flags.warmup ? { warmup: await readWarmupOverrides(flags.warmup) } : {}),
           ...(flags.size ? { semanticSize: flags.size } : {}),
@@ -157,9 +142,9 @@ export const studyCommands: CommandModule = {
       .description('execute one run of a saved plan (the worker of --jobs)')
       .requiredOption('--out <dir>', 'study directory holding plan.json')
       .requiredOption('--id <id>', 'run id')
-      .option('--backend <name>', 'tfjs backend', parseBackend, 'auto')
+      .option('--backend <name>', BACKEND_HELP, parseBackend, 'auto')
       .action(async (flags: { out: string; id: string; backend: string }) => {
-        await silenceTfjs();
+        await silenceTfjsBanner();
         const controller = new AbortController();
         process.once('SIGINT', () => controller.abort());
         process.once('SIGTERM', () => controller.abort());

@@ -31,7 +31,7 @@ describe('procpt train / backends', () => {
   it('rejects a bad config with exit 2 and the field named', async () => {
     const { code, err } = await run([
       'train',
-      '--preset',
+      '--recipe',
       'diagnostic/addition',
       '--set',
       'data.batchSize=0',
@@ -39,7 +39,7 @@ describe('procpt train / backends', () => {
     expect(code).toBe(2);
     expect(err).toMatch(/data\.batchSize/);
     expect((await run(['train'])).code).toBe(2);
-    expect((await run(['train', '--preset', 'x', '--backend', 'tpu'])).code).toBe(2);
+    expect((await run(['train', '--recipe', 'x', '--backend', 'tpu'])).code).toBe(2);
   });
 
   it('trains a tiny config into runs/<name>/', async () => {
@@ -49,7 +49,7 @@ describe('procpt train / backends', () => {
     await writeFile(
       file,
       [
-        'preset: diagnostic/addition',
+        'recipe: diagnostic/addition',
         'name: tiny',
         `outDir: ${JSON.stringify(root)}`,
         'steps: 3',

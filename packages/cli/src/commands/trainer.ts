@@ -1,64 +1,45 @@
 import { ProcptError } from '@procpt/core';
-import {
-  type BackendPreference,
-  applySets,
-  BACKEND_ORDER,
-  benchTrain,
-  listBackends,
-  PRESETS,
-  presetNames,
-  readConfigFile,
-  resolveRunConfig,
-  runTraining,
-} from '@procpt/trainer-gpu';
+import { RUN_RECIPES, resolveRecipe, runRecipeNames } from '@procpt/paper';
+import { applySets, readConfigFile, runTraining } from '@procpt/runner';
+import { type BackendPreference, benchTrain, listBackends } from '@procpt/trainer-gpu';
 import type { Command } from 'commander';
+import { BACKEND_HELP, parseBackend, silenceTfjsBanner } from '../backend-option.js';
 import { type CliContext, parseIntOption, parseNumberOption } from '../context.js';
 import type { CommandModule } from '../program.js';
-
-function parseBackend(raw: string): BackendPreference {
-  const all = ['auto', ...BACKEND_ORDER];
-  if (!all.includes(raw)) {
-    throw new ProcptError('usage', `--backend must be one of ${all.join(', ')}, got ${JSON.stringify(raw)}`);
-  }
-  return raw as BackendPreference;
-}
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-async function silenceTfjsBanner(): Promise<void> {
-  const tf = await import('@tensorflow/tfjs-core');
-  tf.env().set('PROD', true);
-}
-
 interface TrainFlags {
   config?: string;
-  preset?: string;
+  recipe?: string;
   set: string[];
   backend?: BackendPreference;
   resume?: string;
   progress: boolean;
-  listPresets?: boolean;
+  listRecipes?: boolean;
 }
 
 async function train(ctx: CliContext, flags: TrainFlags): Promise<void> {
-  if (flags.listPresets) {
+  if (flags.listRecipes) {
     ctx.result(
-      Object.fromEntries(presetNames().map((n) => [n, { name: PRESETS[n]!.name, steps: PRESETS[n]!.steps }])),
-      () => presetNames().join('\n'),
+      Object.fromEntries(
+        runRecipeNames().map((n) => [n, { name: RUN_RECIPES[n]!.name, steps: RUN_RECIPES[n]!.steps }]),
+      ),
+      () => runRecipeNames().join('\n'),
     );
     return;
   }
-  if (!flags.config && !flags.preset) {
-    throw new ProcptError('usage', 'procpt train needs --config FILE.yaml or --preset NAME', {
-      hint: 'procpt train --list-presets shows the shipped presets',
+  if (!flags.config && !flags.recipe) {
+    throw new ProcptError('usage', 'procpt train needs --config FILE.yaml or --recipe NAME', {
+      hint: "procpt train --list-recipes shows the paper's run recipes",
     });
   }
   let raw: unknown = flags.config ? await readConfigFile(flags.config) : {};
-  if (flags.preset) raw = { ...(raw as object), preset: flags.preset };
+  if (flags.recipe) raw = { ...(raw as object), recipe: flags.recipe };
   raw = applySets(raw, flags.set);
-  const config = resolveRunConfig(raw, flags.config ?? `preset ${flags.preset}`);
+  const config = resolveRecipe(raw, flags.config ?? `recipe ${flags.recipe}`);
   await silenceTfjsBanner();
   const controller = new AbortController();
   const onSigint = () => {
@@ -132,23 +113,21 @@ export const trainerCommands: CommandModule = {
 
     program
       .command('train')
-      .description('train a GPT from a run config (YAML/JSON) or a preset into runs/<name>/')
+      .description(
+        "train a GPT from a run config (YAML/JSON) or one of the paper's recipes into runs/<name>/",
+      )
       .option('-c, --config <file>', 'run config (.yaml, .yml or .json)')
-      .option('-p, --preset <name>', 'start from a shipped preset (see --list-presets)')
+      .option('--recipe <name>', "start from one of the paper's run recipes (see --list-recipes)")
       .option(
         '-s, --set <key=value>',
         'override a config field, e.g. optimizer.lr=1e-3 (repeatable)',
         collect,
         [],
       )
-      .option(
-        '-b, --backend <name>',
-        `auto | ${BACKEND_ORDER.join(' | ')} (overrides the config)`,
-        parseBackend,
-      )
+      .option('-b, --backend <name>', `${BACKEND_HELP} (overrides the config)`, parseBackend)
       .option('-r, --resume <dir>', 'resume from a run directory or a checkpoint directory')
       .option('--no-progress', 'no progress bar')
-      .option('--list-presets', 'list the shipped presets and exit')
+      .option('--list-recipes', "list the paper's run recipes and exit")
       .action(async (flags: TrainFlags) => train(ctx, flags));
 
     const bench =
@@ -165,7 +144,7 @@ export const trainerCommands: CommandModule = {
       .option('--batch <n>', 'batch size', parseIntOption('--batch', 1), 16)
       .option('--steps <n>', 'timed steps', parseIntOption('--steps', 1), 10)
       .option('--warmup <n>', 'untimed warm-up steps', parseIntOption('--warmup', 0), 2)
-      .option('-b, --backend <name>', `auto | ${BACKEND_ORDER.join(' | ')}`, parseBackend, 'auto')
+      .option('-b, --backend <name>', BACKEND_HELP, parseBackend, 'auto')
       .option(
         '--peak-flops <n>',
         'device peak FLOP/s for MFU (default: measured dense matmul)',

@@ -1,5 +1,5 @@
 // Test helpers (not part of the package API): a minimal preset for end-to-end tests.
-import { type StudyPreset, studyPreset } from '../presets.js';
+import { type StudyPreset, studyPreset } from '@procpt/paper';
 
 /** The tiny preset cut down to seconds: one seed, haystack only, 6-step warm-ups and fine-tunes. */
 export function microPreset(overrides: Partial<StudyPreset> = {}): StudyPreset {

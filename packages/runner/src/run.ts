@@ -13,12 +13,21 @@ import {
   transfer,
 } from '@procpt/model';
 import * as tf from '@tensorflow/tfjs-core';
-import { type BackendPreference, type BackendReport, selectBackend } from './backends.js';
-import { latestCheckpoint, loadTrainCheckpoint } from './checkpoints.js';
+import {
+  type BackendPreference,
+  type BackendReport,
+  type ResumeState,
+  type TrainResult,
+  Trainer,
+  assertFitsInMemory,
+  defaultMemoryLimit,
+  estimateTrainingMemory,
+  latestCheckpoint,
+  loadTrainCheckpoint,
+  selectBackend,
+} from '@procpt/trainer-gpu';
 import type { RunConfig } from './config.js';
 import { type ResolvedData, resolveData } from './data.js';
-import { assertFitsInMemory, defaultMemoryLimit, estimateTrainingMemory } from './memory.js';
-import { type TrainResult, Trainer, type ResumeState } from './trainer.js';
 
 /** Options of {@link runTraining}. */
 export interface RunOptions {
@@ -36,7 +45,7 @@ export interface RunOptions {
 }
 
 /** The outcome of {@link runTraining}. */
-export interface RunSummary {
+export interface TrainingRun {
   runDir: string;
   finalDir: string;
   backend: BackendReport;
@@ -109,7 +118,7 @@ function checkMemory(config: RunConfig, gpt: GptConfig, length: number, limitByt
  * and trains into `<outDir>/<name>/` — `config.resolved.json`, `metrics.jsonl`,
  * `checkpoints/step-*` (keep-last-K, resumable) and `final/` (weights + config, no optimizer).
  */
-export async function runTraining(config: RunConfig, options: RunOptions = {}): Promise<RunSummary> {
+export async function runTraining(config: RunConfig, options: RunOptions = {}): Promise<TrainingRun> {
   const info = options.onInfo ?? (() => undefined);
   const backend = await selectBackend(options.backend ?? config.backend, {
     ...(config.threads ? { threads: config.threads } : {}),

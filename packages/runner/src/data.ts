@@ -3,7 +3,7 @@ import { ProcptError } from '@procpt/core';
 import { DmMathSource } from '@procpt/corpora';
 import { DiagnosticDataset } from '@procpt/eval';
 import { createGenerator, generatorSource } from '@procpt/procgen';
-import * as tokenizer from '@procpt/tokenizer';
+import { readShardInfo, readShardRange } from '@procpt/tokenizer';
 import type { DataSourceConfig } from './config.js';
 import { LengthCurriculum } from './curriculum.js';
 
@@ -19,21 +19,6 @@ export interface ResolvedData {
   nPositions?: number;
   /** Set when the source is a length curriculum (`source` is the same object). */
   curriculum?: LengthCurriculum;
-}
-
-// The agreed @procpt/tokenizer shard API, looked up at run time so that a tokenizer build without
-// it gives a clear "not supported yet" error instead of a crash.
-type ReadShardInfo = (path: string) => Promise<{ tokenCount: number }>;
-type ReadShardRange = (path: string, start: number, count: number) => Promise<Uint32Array>;
-
-function api<T>(mod: unknown, name: string, pkg: string, what: string): T {
-  const fn = (mod as Record<string, unknown>)[name];
-  if (typeof fn !== 'function') {
-    throw new ProcptError('config', `${what} data is not supported yet: ${pkg} does not export ${name}()`, {
-      hint: `update ${pkg}, or use another data kind`,
-    });
-  }
-  return fn as T;
 }
 
 /**
@@ -78,11 +63,9 @@ export async function resolveData(
       };
     }
     case 'shard': {
-      const info = api<ReadShardInfo>(tokenizer, 'readShardInfo', '@procpt/tokenizer', 'token-shard');
-      const range = api<ReadShardRange>(tokenizer, 'readShardRange', '@procpt/tokenizer', 'token-shard');
-      const { tokenCount } = await info(config.path);
+      const { tokenCount } = await readShardInfo(config.path);
       return {
-        source: shardSource(config.path, config.vocabSize, tokenCount, range),
+        source: shardSource(config.path, config.vocabSize, tokenCount, readShardRange),
         vocabSize: config.vocabSize,
         length: undefined,
       };
@@ -121,7 +104,7 @@ export function shardSource(
   path: string,
   vocabSize: number,
   tokenCount: number,
-  read: ReadShardRange,
+  read: (path: string, start: number, count: number) => Promise<Uint32Array>,
 ): DataSource {
   return {
     describe(): DataSpec {

@@ -1,6 +1,11 @@
 import { ProcptError } from '@procpt/core';
-import { type DiagnosticWarmupRecipe, HAYSTACK_DELETE_RECIPE, HAYSTACK_DYCK_RECIPE } from '@procpt/eval';
+import { type FinetuneBudget, PAPER_TASK_SHAPES, paperFinetuneBudget } from './harness.js';
 import type { SemanticDomain } from './paper-values.js';
+import {
+  type DiagnosticWarmupRecipe,
+  HAYSTACK_DELETE_RECIPE,
+  HAYSTACK_DYCK_RECIPE,
+} from './warmup-recipes.js';
 
 /**
  * How one procedural type is warmed up: the generator parameters and the training budget of the
@@ -36,17 +41,6 @@ export interface WarmupRecipe {
 
 /** Settings of a warm-up's length curriculum (every field optional; see `WarmupRecipe.curriculum`). */
 export type CurriculumRecipe = Partial<Record<'start' | 'step' | 'threshold' | 'every' | 'samples', number>>;
-
-/** The budget of a diagnostic fine-tuning run. */
-export interface FinetuneBudget {
-  steps: number;
-  batchSize: number;
-  evalEvery: number;
-  /** Fixed test-set size (the paper: 4,000). */
-  testSize: number;
-  /** LR warm-up steps of the cosine schedule. */
-  warmupSteps: number;
-}
 
 /** A mixture of procedural types (weights sum to 1). */
 export interface MixtureSpec {
@@ -127,7 +121,7 @@ function recipes(
   return out;
 }
 
-/** A searched diagnostic recipe (`@procpt/eval`) as a task-specific warm-up of a preset. */
+/** A searched diagnostic recipe (`HAYSTACK_*_RECIPE`) as a task-specific warm-up of a preset. */
 export function taskRecipe(r: DiagnosticWarmupRecipe): WarmupRecipe {
   return {
     name: r.name,
@@ -242,25 +236,7 @@ const QUICK: StudyPreset = {
 };
 
 function paperFinetune(): Record<string, FinetuneBudget> {
-  const out: Record<string, FinetuneBudget> = {};
-  const shapes: Record<string, [number, number]> = {
-    haystack: [1000, 50],
-    addition: [1000, 40],
-    'reversed-addition': [1000, 50],
-    multiplication: [64, 40],
-    sort: [1000, 50],
-  };
-  // The paper: max_steps = 250 · 40000 // batch, 500 warm-up steps, 4,000 test examples.
-  for (const [task, [batch, every]] of Object.entries(shapes)) {
-    out[task] = {
-      steps: Math.floor((250 * 40_000) / batch),
-      batchSize: batch,
-      evalEvery: every,
-      testSize: 4000,
-      warmupSteps: 500,
-    };
-  }
-  return out;
+  return Object.fromEntries(Object.keys(PAPER_TASK_SHAPES).map((task) => [task, paperFinetuneBudget(task)]));
 }
 
 const PAPER: StudyPreset = {

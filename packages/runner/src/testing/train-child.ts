@@ -1,7 +1,7 @@
 // Test helper (not part of the package API): runs one training config in a separate process so
 // a test can SIGKILL it mid-run. Usage: node child.mjs <config.json>
 import { readFile } from 'node:fs/promises';
-import { resolveRunConfig } from '../presets.js';
+import { resolveRunConfig } from '../recipes.js';
 import { runTraining } from '../run.js';
 
 const path = process.argv[2];

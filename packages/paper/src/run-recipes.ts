@@ -1,6 +1,6 @@
-import { ProcptError } from '@procpt/core';
-import { DIAGNOSTIC_TASK_NAMES, diagnosticProtocol } from '@procpt/eval';
-import { type RunConfig, type RunConfigInput, mergeConfig, parseRunConfig } from './config.js';
+import { DIAGNOSTIC_TASK_NAMES } from '@procpt/eval';
+import { type RunConfig, type RunRecipes, type RunConfigInput, resolveRunConfig } from '@procpt/runner';
+import { diagnosticProtocol } from './protocol.js';
 
 /**
  * The paper's procedural pretraining stage (`procedural_pretraining/configs/*.yaml`): GPT-2 small
@@ -123,7 +123,7 @@ const SEMANTIC: Record<string, RunConfigInput> = {
   },
 };
 
-function buildPresets(): Record<string, RunConfigInput> {
+function buildRecipes(): Record<string, RunConfigInput> {
   const out: Record<string, RunConfigInput> = {};
   for (const type of ['identity', 'reverse', 'sort', 'set', 'union', 'delete', 'stack']) {
     out[`procedural/${type}`] = procedural(type, { vocabSize: 100, length: 64 }, SEQUENCE_TASK);
@@ -139,29 +139,21 @@ function buildPresets(): Record<string, RunConfigInput> {
   return out;
 }
 
-/** Shipped presets, one per stage of the paper and data type / task / corpus. */
-export const PRESETS: Readonly<Record<string, RunConfigInput>> = buildPresets();
+/**
+ * The paper's run configs, one per stage and data type / task / corpus (`procedural/sort`,
+ * `diagnostic/haystack`, `semantic/c4`, …): what `procpt train --recipe NAME` starts from.
+ */
+export const RUN_RECIPES: RunRecipes = buildRecipes();
 
-/** Names of the shipped presets. */
-export function presetNames(): string[] {
-  return Object.keys(PRESETS);
+/** Names of {@link RUN_RECIPES}. */
+export function runRecipeNames(): string[] {
+  return Object.keys(RUN_RECIPES);
 }
 
 /**
- * Resolves a raw config: layers it over its `preset` (if any), then validates. A preset alone
- * (`{ preset: 'procedural/sort' }`) is a complete config except where the preset needs a path.
+ * `@procpt/runner`'s `resolveRunConfig` with the paper's recipes: `{ recipe: 'procedural/sort', steps: 200 }`
+ * is the paper's sort.yaml with 200 steps.
  */
-export function resolveRunConfig(raw: unknown, where = 'config'): RunConfig {
-  const presetName = (raw as { preset?: unknown } | null)?.preset;
-  if (presetName === undefined) return parseRunConfig(raw, where);
-  if (typeof presetName !== 'string' || !(presetName in PRESETS)) {
-    throw new ProcptError(
-      'config',
-      `${where}: invalid field preset: unknown preset ${JSON.stringify(presetName)}`,
-      {
-        hint: `use one of ${presetNames().join(', ')}`,
-      },
-    );
-  }
-  return parseRunConfig(mergeConfig(PRESETS[presetName], raw), where);
+export function resolveRecipe(raw: unknown, where = 'config'): RunConfig {
+  return resolveRunConfig(raw, { recipes: RUN_RECIPES, where });
 }

@@ -3,7 +3,7 @@ import { extname } from 'node:path';
 import { ProcptError } from '@procpt/core';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { BACKEND_ORDER } from './backends.js';
+import { BACKEND_ORDER } from '@procpt/trainer-gpu';
 
 const posInt = z.number().int().positive();
 const nonNegInt = z.number().int().nonnegative();
@@ -73,8 +73,8 @@ export const runConfigSchema = z.strictObject({
       /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
       'letters, digits, ".", "_" and "-" only (it names the run directory)',
     ),
-  /** Shipped preset this config starts from (see PRESETS); fields here override it. */
-  preset: z.string().optional(),
+  /** A named run config this one starts from (see `resolveRunConfig`); fields here override it. */
+  recipe: z.string().optional(),
   seed: nonNegInt.default(42),
   backend: z.enum(['auto', ...BACKEND_ORDER]).default('auto'),
   /** wasm threads (default: cores). */
@@ -82,7 +82,7 @@ export const runConfigSchema = z.strictObject({
   steps: posInt,
   outDir: z.string().default('runs'),
   model: z.strictObject({
-    /** `nLayer_nHead_dModel`, e.g. `12_12_768` (the paper's sizes are presets). */
+    /** `nLayer_nHead_dModel`, e.g. `12_12_768` (the paper's sizes: 2_4_16 diagnostics, 12_12_768 GPT-2 small). */
     size: z.string().regex(/^\d+_\d+_\d+$/, 'nLayer_nHead_dModel, e.g. 2_4_16'),
     /** Defaults to the data's vocabulary. */
     vocabSize: posInt.optional(),
@@ -190,7 +190,7 @@ export function parseRunConfig(raw: unknown, where = 'config'): RunConfig {
     return `${field}: ${issue.message}`;
   });
   throw new ProcptError('config', `${where}: invalid field ${problems.join('; ')}`, {
-    hint: 'see the RunConfig reference in the @procpt/trainer-gpu README',
+    hint: 'see the run config reference in the @procpt/runner README',
   });
 }
 

@@ -2,6 +2,7 @@ import type { BatchOptions, CursorBatch, DataCursor, DataSource, DataSpec } from
 import { ProcptError } from '@procpt/core';
 import { warmupAccuracy, warmupMetric, type ForwardModel } from '@procpt/eval';
 import { createGenerator, type Generator, packedBatches } from '@procpt/procgen';
+import type { CurriculumCheck, TrainingCurriculum } from '@procpt/trainer-gpu';
 
 /**
  * The paper's length curriculum (`use_curriculum` in its `algorithmic.py`): train on samples of length
@@ -19,20 +20,6 @@ export interface CurriculumSettings {
   every: number;
   /** Fresh samples per check. */
   samples: number;
-}
-
-/** One mastery check, logged to `metrics.jsonl` as `kind: "curriculum"`. */
-export interface CurriculumCheck {
-  kind: 'curriculum';
-  step: number;
-  /** The length that was checked. */
-  length: number;
-  /** Its own task accuracy at that length: closing brackets for Dyck types, scored tokens otherwise. */
-  accuracy: number;
-  metric: string;
-  /** The length trained on from now on (greater than `length` when the stage was mastered). */
-  next: number;
-  time: string;
 }
 
 /** What a {@link LengthCurriculum} is built from: the procgen entry of the training data. */
@@ -53,7 +40,7 @@ const CHECK_SEED_OFFSET = 30_000;
  * packing, rows keep the run's length. The cursor records the stage (`curriculumLength`) with the
  * stage's own position, so a resumed run continues at the same length with the same samples.
  */
-export class LengthCurriculum implements DataSource {
+export class LengthCurriculum implements DataSource, TrainingCurriculum {
   /** The configured (final) length. */
   readonly finalLength: number;
   /** The generator at the final length: vocabulary, longest row, description. */

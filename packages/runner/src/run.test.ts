@@ -7,9 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleTestChild } from '../../../scripts/test-support/bundle-child.js';
-import { listBackends } from './backends.js';
-import { readMetrics } from './metrics.js';
-import { resolveRunConfig } from './presets.js';
+import { listBackends, readMetrics } from '@procpt/trainer-gpu';
+import { resolveRunConfig } from './recipes.js';
 import { runTraining } from './run.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -88,20 +87,23 @@ describe('runTraining', () => {
   );
 
   it('loss decreases on a tiny procedural task (procgen sort)', async () => {
+    // The paper's sort.yaml settings (the procedural/sort recipe of @procpt/paper) at a tiny size.
     const config = resolveRunConfig({
-      preset: 'procedural/sort',
       name: 'sort-tiny',
+      seed: 42,
       outDir: join(dir, 'sort'),
       backend: 'cpu',
       steps: 40,
-      model: { size: '1_2_16', dropout: 0 },
+      model: { size: '1_2_16', tied: true, dropout: 0 },
       data: {
-        train: { params: { vocabSize: 6, length: 5 } },
-        eval: { params: { vocabSize: 6, length: 5 } },
+        train: { kind: 'procgen', type: 'sort', params: { vocabSize: 6, length: 5 } },
+        eval: { kind: 'procgen', type: 'sort', params: { vocabSize: 6, length: 5 } },
         batchSize: 16,
+        accumulation: 1,
       },
-      optimizer: { lr: 1e-2 },
-      eval: { every: 40, batches: 2 },
+      optimizer: { lr: 1e-2, weightDecay: 0.1, noDecay: [], gradClip: 1 },
+      schedule: { kind: 'constant', warmupSteps: 0 },
+      eval: { every: 40, batches: 2, patience: 50, metric: 'accuracy' },
       checkpoint: { every: 40, keep: 1 },
       log: { progress: false },
     });

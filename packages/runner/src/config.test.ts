@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applySets, parseRunConfig } from './config.js';
-import { PRESETS, presetNames, resolveRunConfig } from './presets.js';
+import { type RunRecipes, resolveRunConfig } from './recipes.js';
 
 const minimal = {
   name: 'tiny',
@@ -57,48 +57,27 @@ describe('RunConfig', () => {
   });
 });
 
-describe('presets', () => {
-  it('ship every stage of the paper', () => {
-    const names = presetNames();
-    for (const n of ['procedural/sort', 'procedural/dyck', 'diagnostic/haystack', 'semantic/c4']) {
-      expect(names).toContain(n);
-    }
+describe('resolveRunConfig', () => {
+  const recipes: RunRecipes = {
+    'my/recipe': {
+      ...minimal,
+      name: 'from-recipe',
+      steps: 7,
+      data: { ...minimal.data, train: { kind: 'diagnostic', task: 'addition' } },
+    },
+  };
+
+  it('layers a config over the recipe it names', () => {
+    const c = resolveRunConfig({ recipe: 'my/recipe', steps: 3 }, { recipes });
+    expect(c).toMatchObject({ name: 'from-recipe', steps: 3, recipe: 'my/recipe' });
+    expect(resolveRunConfig(minimal).steps).toBe(10);
   });
 
-  it('reproduce the paper procedural config (sort.yaml / dyck.yaml)', () => {
-    const sort = resolveRunConfig({ preset: 'procedural/sort' });
-    expect(sort).toMatchObject({
-      seed: 42,
-      steps: 2501,
-      model: { size: '12_12_768', dropout: 0.1, tied: true },
-      data: { batchSize: 64, accumulation: 1 },
-      optimizer: { lr: 5e-4, weightDecay: 0.1, noDecay: [], gradClip: 1 },
-      schedule: { kind: 'constant', warmupSteps: 0 },
-      eval: { every: 500, batches: 10, patience: 50 },
-      checkpoint: { every: 500, keep: 20 },
-    });
-    const dyck = resolveRunConfig({ preset: 'procedural/dyck' });
-    expect(dyck.data).toMatchObject({ batchSize: 4, accumulation: 8 });
-    expect(dyck.steps).toBe(501);
-  });
-
-  it('diagnostic presets follow the HF harness and can be overridden', () => {
-    const c = resolveRunConfig({ preset: 'diagnostic/haystack', steps: 20, data: { batchSize: 8 } });
-    expect(c).toMatchObject({
-      steps: 20,
-      model: { size: '2_4_16', tied: false, dropout: 0 },
-      optimizer: { lr: 1e-3, weightDecay: 0.001, noDecay: ['bias', 'ln'] },
-      schedule: { kind: 'cosine', warmupSteps: 500, minLrRatio: 0, floor: 'scale' },
-      data: { batchSize: 8, train: { kind: 'diagnostic', task: 'haystack' } },
-    });
-  });
-
-  it('semantic presets need the shard path and say so', () => {
-    expect(() => resolveRunConfig({ preset: 'semantic/c4' })).toThrow(/data\.train\.path/);
-    const c = resolveRunConfig({ preset: 'semantic/c4', data: { train: { path: 'c4.bin' } } });
-    expect(c.schedule).toMatchObject({ kind: 'cosine', minLrRatio: 0.1, floor: 'scale' });
-    expect(c.data).toMatchObject({ batchSize: 4, accumulation: 8, length: 2049 });
-    expect(() => resolveRunConfig({ preset: 'nope' })).toThrow(/unknown preset/);
-    expect(Object.keys(PRESETS).length).toBeGreaterThan(10);
+  it('names an unknown recipe, and the old "preset" field, with the fix', () => {
+    expect(() => resolveRunConfig({ recipe: 'nope' }, { recipes })).toThrow(/unknown recipe "nope"/);
+    expect(() => resolveRunConfig({ recipe: 'my/recipe' })).toThrow(/unknown recipe/);
+    expect(() => resolveRunConfig({ preset: 'my/recipe' }, { recipes, where: 'a.yaml' })).toThrow(
+      /a\.yaml: the field "preset" is now called "recipe"/,
+    );
   });
 });

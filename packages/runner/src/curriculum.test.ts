@@ -7,8 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LengthCurriculum, type LengthCurriculumOptions } from './curriculum.js';
-import { readMetrics } from './metrics.js';
-import { resolveRunConfig } from './presets.js';
+import { readMetrics } from '@procpt/trainer-gpu';
+import { resolveRunConfig } from './recipes.js';
 import { runTraining } from './run.js';
 
 // 1-Dyck: tokens 0 = open, 1 = close, 2 = pad. Closing-bracket accuracy only scores targets that are 1.
