@@ -1,6 +1,6 @@
 import { flopsPerToken, gptConfig } from '@procpt/model';
 import { type BackendPreference, benchTrain, measureMatmulFlops, selectBackend } from '@procpt/trainer-gpu';
-import type { PlannedRun, StudyPlan } from './plan.js';
+import type { PlannedRun, StudyPlan } from './plan/index.js';
 import { runStatus } from './run-state.js';
 
 /** The estimated cost of one run. */

@@ -7,7 +7,7 @@ import { Gpt, assemble, gptConfig, loadCheckpoint, saveCheckpoint } from '@procp
 import { resolveRecipe } from '@procpt/paper';
 import { type RunConfigInput, runTraining } from '@procpt/runner';
 import { type BackendPreference, readMetrics, selectBackend } from '@procpt/trainer-gpu';
-import type { PlannedRun, StudyPlan } from './plan.js';
+import type { PlannedRun, StudyPlan } from './plan/index.js';
 import {
   STUDY_RUN_FILE,
   WARMUP_FILE,
@@ -18,7 +18,7 @@ import {
   runStatus,
 } from './run-state.js';
 import { recordInvocation, writePlanFiles } from './manifest.js';
-import { ensureSemanticData, finishSemantic } from './semantic-plan.js';
+import { ensureSemanticData, finishSemantic } from './semantic.js';
 import { scoreWarmup } from './warmup-eval.js';
 
 /** Options of {@link runStudy} and {@link executeRun}. */

@@ -3,8 +3,8 @@
  * (warm-up → transfer → fine-tune → evaluate) composed from the public procpt packages, and a report
  * that puts every reproduced number next to the paper's.
  */
-export { EXPERIMENTS, parseExperiments, planStudy } from './plan.js';
-export type { ExperimentName, PlannedRun, ResultLabels, StudyPlan } from './plan.js';
+export { EXPERIMENTS, parseExperiments, planStudy } from './plan/index.js';
+export type { ExperimentName, PlannedRun, ResultLabels, StudyPlan } from './plan/index.js';
 export { generatorSpec, proceduralData, sourceLabel } from './procedural.js';
 export type { ProceduralData, ProceduralSource } from './procedural.js';
 export { executeRun, executeSavedRun, runStudy } from './execute.js';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ProcptError, writeJsonAtomic } from '@procpt/core';
-import type { StudyPlan } from './plan.js';
+import type { StudyPlan } from './plan/index.js';
 
 /** The study directory's manifest (`study.json`): preset, experiments and every invocation. */
 export interface StudyManifest {

@@ -3,7 +3,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ProcptError } from '@procpt/core';
 import { type RunSummary, readRunDir, summarize } from '@procpt/eval';
-import { type SemanticRow, semanticRows } from './semantic-plan.js';
+import { type SemanticRow, semanticRows } from './semantic.js';
 import { type StudyManifest, readManifest } from './manifest.js';
 import { STUDY_RUN_FILE, type StudyRunRecord, WARMUP_FILE, type WarmupRecord } from './run-state.js';
 

@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleTestChild } from '../../../scripts/test-support/bundle-child.js';
 import { runStudy } from './execute.js';
-import { planStudy } from './plan.js';
+import { planStudy } from './plan/index.js';
 import { runStatus } from './run-state.js';
 import { microPreset } from './testing/fixtures.js';
 

@@ -3,7 +3,7 @@ import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ProcptError, writeJsonAtomic } from '@procpt/core';
 import { RUN_SUMMARY_FILE } from '@procpt/eval';
-import type { PlannedRun } from './plan.js';
+import type { PlannedRun } from './plan/index.js';
 
 /** Written last by a finished warm-up run: its completion marker and its own task accuracy. */
 export const WARMUP_FILE = 'warmup.json';

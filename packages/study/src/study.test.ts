@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { estimatePlan } from './estimate.js';
 import { runStudy } from './execute.js';
-import { EXPERIMENTS, parseExperiments, planStudy } from './plan.js';
+import { EXPERIMENTS, parseExperiments, planStudy } from './plan/index.js';
 import { studyPreset } from '@procpt/paper';
 import { writeReport } from './report.js';
 import { runStatus } from './run-state.js';

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { type WarmupMetric, warmupAccuracy } from '@procpt/eval';
 import { loadCheckpoint } from '@procpt/model';
 import { createGenerator } from '@procpt/procgen';
-import type { PlannedRun } from './plan.js';
+import type { PlannedRun } from './plan/index.js';
 
 /** Fresh samples each warm-up is scored on (its own task, after training). */
 export const WARMUP_EVAL_SAMPLES = 64;

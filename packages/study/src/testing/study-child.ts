@@ -3,7 +3,7 @@
 // Usage: node child.mjs <args.json> with {experiments, preset, out, backend} or {mode, out, id, backend}.
 import { readFile } from 'node:fs/promises';
 import { executeSavedRun, runStudy } from '../execute.js';
-import { planStudy } from '../plan.js';
+import { planStudy } from '../plan/index.js';
 
 const path = process.argv[2];
 if (!path) throw new Error('usage: study-child <args.json>');

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import type { RunSummary } from '@procpt/eval';
 import { describe, expect, it } from 'vitest';
 import { runStudy } from './execute.js';
-import { planStudy } from './plan.js';
+import { planStudy } from './plan/index.js';
 import { studyPreset } from '@procpt/paper';
-import { semanticRows } from './semantic-plan.js';
+import { semanticRows } from './semantic.js';
 
 describe('semantic experiment', () => {
   it('plans one shared warm-up, then a baseline and a transferred run per domain and seed', () => {
