@@ -103,7 +103,7 @@ describe('Trainer', () => {
     model.dispose();
   });
 
-  it('evaluates, early-stops by patience, checkpoints keep-last-K and resumes bit for bit', async () => {
+  it('evaluates, resumes its early-stopping state, checkpoints keep-last-K and resumes bit for bit', async () => {
     await resumesBitForBit('cpu');
   });
 
@@ -124,20 +124,31 @@ describe('Trainer', () => {
   });
 
   it('stops on a NaN loss with the step in the message, without applying the update', async () => {
+    // lr NaN: step 1's update poisons the weights, so step 2's loss is NaN and its update is skipped
     const model = tinyModel();
     const trainer = new Trainer(
       options(model, { steps: 5, optimizer: { ...options(model).optimizer, lr: Number.NaN } }),
     );
-    await trainer.run().catch(() => undefined); // lr NaN poisons weights after step 1
+    await expect(trainer.run()).rejects.toMatchObject({
+      code: 'numeric',
+      message: expect.stringMatching(/step 2/),
+    });
+    expect(trainer.optimizer.t).toBe(1);
+    expect(trainer.trainState.step).toBe(1);
     trainer.dispose();
     model.dispose();
+    // a poisoned model: step 1 fails and no parameter moves, the finite ones included
     const poisoned = tinyModel();
     poisoned.param('transformer.ln_f.weight').assign(tf.fill([16], Number.NaN));
+    const before = await weights(poisoned);
     const t = new Trainer(options(poisoned, { steps: 5 }));
     await expect(t.run()).rejects.toMatchObject({
       code: 'numeric',
       message: expect.stringMatching(/step 1/),
     });
+    expect(t.optimizer.t).toBe(0);
+    const after = await weights(poisoned);
+    for (const name of Object.keys(before)) expect(after[name], name).toEqual(before[name]);
     t.dispose();
     poisoned.dispose();
   });
@@ -166,7 +177,7 @@ async function resumesBitForBit(tag: string): Promise<void> {
   // uninterrupted reference, with dropout so the RNG matters
   const ref = tinyModel(3, 0.1);
   const tr = new Trainer(options(ref, { steps: 8, eval: eval_ }));
-  await tr.run();
+  const refResult = await tr.run();
   tr.dispose();
 
   const first = tinyModel(3, 0.1);
@@ -198,6 +209,9 @@ async function resumesBitForBit(tag: string): Promise<void> {
   tf.dispose(Object.values(loaded.moments));
   const result = await t2.run();
   expect(result.state.step).toBe(8);
+  // the early-stopping counters travel with the checkpoint: the resumed run ends in the same state
+  expect(result.state.bestEval).toBe(refResult.state.bestEval);
+  expect(result.state.evalsWithoutImprovement).toBe(refResult.state.evalsWithoutImprovement);
   expect(await weights(loaded.model)).toEqual(await weights(ref));
   const kept = await listCheckpoints(join(runDir, 'checkpoints'));
   expect(kept.map((c) => c.step)).toEqual([6, 8]);
