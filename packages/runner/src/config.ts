@@ -146,8 +146,13 @@ export const runConfigSchema = z.strictObject({
     })
     .default({ every: 500, batches: 10, patience: 0, metric: 'accuracy' }),
   checkpoint: z
-    .strictObject({ every: posInt.default(500), keep: posInt.default(3) })
-    .default({ every: 500, keep: 3 }),
+    .strictObject({
+      every: posInt.default(500),
+      keep: posInt.default(3),
+      /** Also keep the weights of the best evaluation (by `eval.metric`) in `<run>/best/`. */
+      best: z.boolean().default(false),
+    })
+    .default({ every: 500, keep: 3, best: false }),
   log: z
     .strictObject({
       /** Peak FLOP/s of the device for MFU (null: no MFU). */

@@ -48,6 +48,8 @@ export interface RunOptions {
 export interface TrainingRun {
   runDir: string;
   finalDir: string;
+  /** `<run>/best/`, the weights of the best evaluation, when `checkpoint.best` is set. */
+  bestDir?: string;
   backend: BackendReport;
   model: GptConfig;
   parameters: number;
@@ -217,6 +219,9 @@ export async function runTraining(config: RunConfig, options: RunOptions = {}): 
           keep: config.checkpoint.keep,
           meta: { run: config.name, data: train.source.describe() },
         },
+        ...(config.checkpoint.best
+          ? { best: { dir: join(runDir, 'best'), meta: { run: config.name, data: train.source.describe() } } }
+          : {}),
         metricsPath: join(runDir, 'metrics.jsonl'),
         peakFlops: config.log.peakFlops,
         progress: options.progress ?? config.log.progress,
@@ -240,6 +245,7 @@ export async function runTraining(config: RunConfig, options: RunOptions = {}): 
       return {
         runDir,
         finalDir,
+        ...(config.checkpoint.best ? { bestDir: join(runDir, 'best') } : {}),
         backend,
         model: model.config,
         parameters,

@@ -69,6 +69,11 @@ export interface TrainerOptions {
   eval?: EvalOptions;
   /** Where to write checkpoints (`<dir>/step-XXXXXXXX`), how often, how many to keep. */
   checkpoints?: { dir: string; every: number; keep: number; meta?: CheckpointMeta };
+  /**
+   * Keep the weights of the best evaluation so far (by `eval.metric`) in `dir` (weights and config, as
+   * `saveCheckpoint` writes them; `meta` plus the step and the evaluation), replaced each time it improves.
+   */
+  best?: { dir: string; meta?: CheckpointMeta };
   /** JSONL metrics file. */
   metricsPath?: string;
   /** Peak FLOP/s of the device for MFU (null: MFU not reported). */
@@ -109,6 +114,11 @@ export function validateOptions(o: TrainerOptions): void {
     throw new ProcptError('config', 'trainable selects no parameter: nothing to train');
   if (o.eval) positive('eval.every', o.eval.every);
   if (o.curriculum) positive('curriculum.every', o.curriculum.settings.every);
+  if (o.best && !o.eval) {
+    throw new ProcptError('config', 'keeping the best weights needs an evaluation', {
+      hint: 'configure an eval source, or drop the best-weights option',
+    });
+  }
   if (o.checkpoints) {
     positive('checkpoint.every', o.checkpoints.every);
     positive('checkpoint.keep', o.checkpoints.keep);

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Gpt, gptConfig } from '@procpt/model';
+import { Gpt, gptConfig, loadCheckpoint } from '@procpt/model';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listBackends, selectBackend } from './backends.js';
@@ -105,6 +105,32 @@ describe('Trainer', () => {
 
   it('evaluates, resumes its early-stopping state, checkpoints keep-last-K and resumes bit for bit', async () => {
     await resumesBitForBit('cpu');
+  });
+
+  it('keeps the weights of the best evaluation so far', async () => {
+    const model = tinyModel();
+    const best = join(dir, 'best-weights');
+    const metricsPath = join(dir, 'best-metrics.jsonl');
+    const trainer = new Trainer(
+      options(model, {
+        steps: 8,
+        eval: { source: affineSource(V, 7), every: 1, batches: 1, patience: 0, metric: 'loss' },
+        best: { dir: best, meta: { run: 'best-test' } },
+        metricsPath,
+      }),
+    );
+    await trainer.run();
+    const evals = (await readMetrics(metricsPath)).filter((r) => r.kind === 'eval');
+    const bestEval = evals.reduce((a, b) => ((b.loss as number) < (a.loss as number) ? b : a));
+    const { meta, model: saved } = await loadCheckpoint(best);
+    expect(meta).toMatchObject({ run: 'best-test', step: bestEval.step, eval: { loss: bestEval.loss } });
+    // the best folder holds the weights of that evaluation: the last step's only if it was the best
+    const same = JSON.stringify(await weights(saved)) === JSON.stringify(await weights(model));
+    expect(same).toBe(bestEval.step === 8);
+    saved.dispose();
+    trainer.dispose();
+    model.dispose();
+    expect(() => new Trainer(options(tinyModel(), { best: { dir: best } }))).toThrow(/needs an evaluation/);
   });
 
   it('stops early when the metric stops improving', async () => {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Batch, CursorBatch, DataCursor } from '@procpt/core';
 import { ProcptError, Progress } from '@procpt/core';
-import { flopsPerToken } from '@procpt/model';
+import { flopsPerToken, saveCheckpoint } from '@procpt/model';
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW } from './adamw.js';
 import { checkpointName, pruneCheckpoints, saveTrainCheckpoint, type TrainState } from './checkpoints.js';
@@ -160,7 +160,9 @@ export class Trainer {
         }
         if (o.eval && (this.state.step % o.eval.every === 0 || done)) {
           lastEval = await this.evaluate();
-          if (this.noteEval(lastEval)) reason = 'early-stopped';
+          const { improved, exhausted } = this.noteEval(lastEval);
+          if (improved && o.best) await this.saveBest(lastEval);
+          if (exhausted) reason = 'early-stopped';
         }
         const aborted = o.signal?.aborted === true;
         const stopping = done || reason === 'early-stopped' || aborted;
@@ -286,8 +288,8 @@ export class Trainer {
     return record;
   }
 
-  /** Updates the early-stopping counters; true when patience is exhausted. */
-  private noteEval(r: EvalMetrics): boolean {
+  /** Updates the early-stopping counters: whether `r` is the best so far, and whether patience ran out. */
+  private noteEval(r: EvalMetrics): { improved: boolean; exhausted: boolean } {
     const e = this.options.eval!;
     const value = e.metric === 'accuracy' ? r.accuracy : r.loss;
     const better =
@@ -296,7 +298,13 @@ export class Trainer {
     this.state = better
       ? { ...this.state, bestEval: value, evalsWithoutImprovement: 0 }
       : { ...this.state, evalsWithoutImprovement: this.state.evalsWithoutImprovement + 1 };
-    return e.patience > 0 && this.state.evalsWithoutImprovement >= e.patience;
+    return { improved: better, exhausted: e.patience > 0 && this.state.evalsWithoutImprovement >= e.patience };
+  }
+
+  /** Replaces the best-weights folder with the current weights (after an improving evaluation). */
+  private async saveBest(r: EvalMetrics): Promise<void> {
+    const b = this.options.best!;
+    await saveCheckpoint(b.dir, this.options.model, { ...b.meta, step: r.step, eval: r });
   }
 
   /** Writes `checkpoints/step-XXXXXXXX` atomically and prunes to keep-last-K. */
