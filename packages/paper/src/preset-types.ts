@@ -23,6 +23,15 @@ export interface WarmupRecipe {
   dropout?: number;
   /** Tied input/output embeddings (default true). */
   tied?: boolean;
+  /** Evaluate the warm-up on its own task every this many steps (default: four times per run). */
+  evalEvery?: number;
+  /** Batches of that evaluation (default 4). */
+  evalBatches?: number;
+  /**
+   * Hand the weights of the best evaluation (by accuracy) to the runs that start from this warm-up instead
+   * of the last ones, as the paper's `dyck.py` keeps its best checkpoint by validation accuracy.
+   */
+  keepBest?: boolean;
   /** Names a task-specific recipe in run directories (`dyck-2_4_16-<name>-s42`). */
   name?: string;
   /**
@@ -75,6 +84,12 @@ export interface StudyPreset {
   seeds: number[];
   /** Seed of the shared warm-up runs (one warm-up per type and model shape, reused by every seed). */
   warmupSeed: number;
+  /**
+   * Seed of every fine-tune's training stream; absent: the run seed. The paper's harness gives the HF
+   * Trainer no seed, so it re-seeds with its default 42 after the model and the test set are built: one
+   * training stream for every run seed, which then changes only the fresh init and the test set.
+   */
+  finetuneStreamSeed?: number;
   diagnostics: { types: string[]; tasks: string[]; shuffled: string[] };
   /** Fine-tuning budget per diagnostic task. */
   finetune: Record<string, FinetuneBudget>;
@@ -96,10 +111,12 @@ export interface StudyPreset {
 /** The paper's model sizes (semantic stage), by parameter count. */
 export const MODEL_SIZES = { '124M': '12_12_768', '350M': '24_16_1024', '1.3B': '24_16_2048' } as const;
 
+/** The sequence-transformation types (the paper's `algorithmic.py` tasks). */
 export const SEQUENCE_TYPES = ['identity', 'reverse', 'sort', 'set', 'union', 'delete', 'stack'];
 /** Every procedural type of the paper. */
 export const PROCEDURAL_TYPES = [...SEQUENCE_TYPES, 'dyck', 'dyck-shuffle', 'eca', 'ww', 'markov'] as const;
 
+/** One recipe per procedural type from a sequence-task budget and a Dyck budget (a preset's `warmup`). */
 export function recipes(
   sequence: Omit<WarmupRecipe, 'params'> & { vocabSize: number; length: number },
   dyck: Omit<WarmupRecipe, 'params'> & { k: number; length: number },

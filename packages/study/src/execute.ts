@@ -51,8 +51,8 @@ async function buildAssembledInit(run: PlannedRun, plan: StudyPlan, initDir: str
   const byId = new Map(plan.runs.map((r) => [r.id, r]));
   const attnRun = byId.get(run.assemble!.attn)!;
   const ffnRun = byId.get(run.assemble!.ffn)!;
-  const attn = await loadCheckpoint(join(attnRun.dir, 'final'));
-  const ffn = await loadCheckpoint(join(ffnRun.dir, 'final'));
+  const attn = await loadCheckpoint(join(attnRun.dir, attnRun.weights));
+  const ffn = await loadCheckpoint(join(ffnRun.dir, ffnRun.weights));
   const target = Gpt.create(
     gptConfig(run.shape.size, {
       vocabSize: run.shape.vocabSize,
@@ -123,6 +123,11 @@ async function finishFinetune(run: PlannedRun): Promise<void> {
       answerTokenAccuracy: score.answerTokenAccuracy,
     };
     if (score.loss !== null) metrics.loss = score.loss;
+    // The paper does not say whether it reports the final or the best of its evaluations (every
+    // `eval.every` steps on the same test set): keep the best beside the final.
+    const evals = (await readMetrics(join(run.dir, 'metrics.jsonl'))).filter((r) => r.kind === 'eval');
+    const accuracies = evals.map((r) => r.accuracy).filter((a): a is number => typeof a === 'number');
+    if (accuracies.length > 0) metrics.bestEvalAccuracy = Math.max(...accuracies);
     await writeJsonAtomic(join(run.dir, RUN_SUMMARY_FILE), {
       format: 'procpt.run-summary',
       version: 1,

@@ -23,7 +23,7 @@ export interface OwnTaskScore {
 }
 
 /**
- * Scores the final weights of a warm-up run on {@link WARMUP_EVAL_SAMPLES} fresh samples of its own
+ * Scores the weights a warm-up run hands over (its last, or its best evaluation's) on {@link WARMUP_EVAL_SAMPLES} fresh samples of its own
  * generator: Dyck closing-bracket accuracy, or masked-token accuracy for other types. Tells a reader
  * whether the warm-up was learned before its transfer is judged. `null` for non-procedural data.
  */
@@ -36,7 +36,7 @@ export async function scoreWarmup(run: PlannedRun): Promise<OwnTaskScore | null>
     seed: run.seed + WARMUP_EVAL_SEED_OFFSET,
   });
   const samples = Array.from({ length: WARMUP_EVAL_SAMPLES }, (_, i) => gen.sample(i));
-  const { model } = await loadCheckpoint(join(run.dir, 'final'));
+  const { model } = await loadCheckpoint(join(run.dir, run.weights));
   try {
     const score = await warmupAccuracy(model, samples, {
       type: gen.type,

@@ -63,7 +63,8 @@ export class PlanBuilder {
     // a transfer copies its `wpe` only when it has at least the task's positions (the paper's rule).
     const nPositions = Math.max(data.recipe.nPositions ?? 0, shape.nPositions, data.rowLength - 1);
     const batch = data.recipe.batchSize * (data.recipe.accumulation ?? 1);
-    const evalEvery = Math.max(1, Math.ceil(data.recipe.steps / 4));
+    const evalEvery = data.recipe.evalEvery ?? Math.max(1, Math.ceil(data.recipe.steps / 4));
+    const keepBest = data.recipe.keepBest === true;
     return this.add(
       {
         id: `pretrain/${name}`,
@@ -96,11 +97,12 @@ export class PlanBuilder {
           },
           optimizer: { lr: data.recipe.lr, weightDecay: data.recipe.weightDecay ?? 0.01, gradClip: 1 },
           schedule: { kind: 'constant', warmupSteps: data.recipe.warmupSteps ?? 0 },
-          eval: { every: evalEvery, batches: 4, patience: 0, metric: 'accuracy' },
-          checkpoint: { every: Math.min(p.checkpointEvery, data.recipe.steps), keep: 2 },
+          eval: { every: evalEvery, batches: data.recipe.evalBatches ?? 4, patience: 0, metric: 'accuracy' },
+          checkpoint: { every: Math.min(p.checkpointEvery, data.recipe.steps), keep: 2, best: keepBest },
           log: { progress: false },
         },
         warmup: { label, source },
+        weights: keepBest ? 'best' : 'final',
         tokens: data.recipe.steps * batch * data.rowLength,
         shape: { size: shape.size, vocabSize: data.vocabSize, nPositions, length: data.rowLength },
       },
@@ -147,7 +149,7 @@ export class PlanBuilder {
         size: shape.size,
         init: {
           from: 'transfer',
-          path: join(init.from.dir, 'final'),
+          path: join(init.from.dir, init.from.weights),
           parts: init.parts,
           // The paper's code touches embeddings only for `everything`: attention-/MLP-only transfers keep them random.
           embeddingInit: init.parts.includes('everything') ? 'average' : 'random',
@@ -177,6 +179,7 @@ export class PlanBuilder {
         experiments: [experiment],
         deps,
         seed,
+        weights: 'final',
         config: {
           recipe: `diagnostic/${t.name}`,
           name,
@@ -185,7 +188,13 @@ export class PlanBuilder {
           outDir: join(this.out, 'finetune'),
           model,
           data: {
-            train: { kind: 'diagnostic', task: t.name },
+            train: {
+              kind: 'diagnostic',
+              task: t.name,
+              ...(this.preset.finetuneStreamSeed !== undefined
+                ? { streamSeed: this.preset.finetuneStreamSeed }
+                : {}),
+            },
             eval: { kind: 'diagnostic', task: t.name, testSize: budget.testSize },
             batchSize: budget.batchSize,
           },

@@ -68,6 +68,7 @@ function semanticRun(
       experiments: ['semantic'],
       deps: warmup ? [warmup.id] : [],
       seed,
+      weights: 'final',
       config: {
         name,
         seed,
@@ -83,7 +84,7 @@ function semanticRun(
             ? {
                 init: {
                   from: 'transfer' as const,
-                  path: join(warmup.dir, 'final'),
+                  path: join(warmup.dir, warmup.weights),
                   parts: SEMANTIC_PARTS,
                   embeddingInit: 'random' as const,
                 },

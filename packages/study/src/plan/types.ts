@@ -34,6 +34,8 @@ export interface PlannedRun {
   seed: number;
   /** The trainer config (absolute paths); `model.init` of assembled runs is set by the executor. */
   config: RunConfigInput;
+  /** The folder of this run that later runs start from: its last weights, or its best evaluation's. */
+  weights: 'final' | 'best';
   /** Pretraining runs: the procedural data they warm up on. */
   warmup?: { label: string; source: ProceduralSource };
   /** Runs whose initial weights are assembled by part (attention from one warm-up, MLP from another). */
