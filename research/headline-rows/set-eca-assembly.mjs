@@ -6,7 +6,7 @@
 // assembly. 2 seeds, a reduced fine-tuning budget. Writes a study directory with report.md / report.html /
 // results.json (warm-up own-task accuracy included).
 //
-//   node tools/headline-rows/set-eca-assembly.mjs [--out runs/headline-assembly] [--steps 1500] [--batch 200]
+//   node research/headline-rows/set-eca-assembly.mjs [--out runs/headline-assembly] [--steps 1500] [--batch 200]
 //        [--seeds 0,1] [--backend auto]
 // Needs built packages: pnpm build.
 import { parseArgs, reversedAdditionPreset, runAndReport } from './reversed-addition-row.mjs';
