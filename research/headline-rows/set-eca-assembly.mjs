@@ -25,7 +25,7 @@ const preset = reversedAdditionPreset(
 );
 preset.assembly = { attn: 'set', ffn: 'eca', tasks: ['reversed-addition'] };
 // SET at V = 100, L = 16: a length the 2_4_16 model learns (not the paper's L = 64, see
-// docs/reproduction.md), with the same training settings as the ECA warm-up.
+// research/notes/haystack-search.md), with the same training settings as the ECA warm-up.
 preset.warmup.set = {
   params: { vocabSize: 100, length: 16 },
   steps: 3000,
