@@ -9,7 +9,7 @@ environment when it loads, and later changes do not reach it.
 - Kernels: some machines set OPENBLAS_CORETYPE (and OPENBLAS_L2_SIZE), which forces OpenBLAS's kernels for
   that core type, e.g. Haswell's AVX2 ones on an AVX-512 machine. The peer removes both from its own
   environment so OpenBLAS picks the kernels of the machine it runs on (torch.mm 2048^2 on 1 thread: 102
-  GFLOP/s with OPENBLAS_CORETYPE=Haswell, 183 without, same results). Nothing else changes them: tests and
+  GFLOP/s with OPENBLAS_CORETYPE=Haswell, 183 without, equally accurate). Nothing else changes them: tests and
   other processes keep whatever the machine sets.
 
 `describe(torch)` says which BLAS and kernels the process runs (OpenBLAS's own core name and build config,
