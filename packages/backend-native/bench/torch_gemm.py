@@ -1,7 +1,16 @@
-# GEMM GFLOP/s of torch (1 and 2 threads) and numpy for the shapes given as MxKxN arguments. One JSON line.
-import ctypes, json, sys, time
-import numpy as np
-import torch
+# GEMM GFLOP/s of torch (1 and 2 threads) and numpy for the shapes given as MxKxN arguments. One JSON line; the
+# BLAS kernels used go to stderr. Runs with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed, as every PyTorch peer
+# (tools/torch-reference/peer.py). Usage: $PYTHON torch_gemm.py 512x512x512 ...   (PYTHON: a python3 with torch)
+import ctypes, json, os, sys, time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tools", "torch-reference"))
+import peer  # noqa: E402
+
+peer.prepare()
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+peer.announce(peer.describe(torch))
 
 # torch.set_num_threads does not reach Debian's system OpenBLAS (torch is built with BLAS=generic); set its pool
 # directly through the library torch already loaded, when it is OpenBLAS.

@@ -25,7 +25,18 @@ import {
 } from '../dist/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const PY = '/usr/bin/python3';
+// PYTHON: a python3 with torch (default python3). The peers run without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE,
+// which force OpenBLAS's kernels for another core type (see tools/torch-reference).
+const PY = process.env.PYTHON ?? 'python3';
+function peerEnv(threads) {
+  const env = { ...process.env };
+  if (threads)
+    Object.assign(env, { OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) });
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  return env;
+}
+let peerKernelsShown = false;
 const SHAPES = {
   small: { size: '2_4_128', V: 64, T: 128, B: 16, steps: 6, warmup: 2, slow: ['wasm', 'cpu'] },
   // the pure-JS cpu backend needs minutes per haystack step: not timed there
@@ -154,11 +165,18 @@ function torchPeer(shape, threads) {
     ),
     {
       encoding: 'utf8',
-      env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) },
+      env: peerEnv(threads),
     },
   );
   if (r.status !== 0) return null;
-  return JSON.parse(r.stdout.trim().split('\n').pop());
+  const out = JSON.parse(r.stdout.trim().split('\n').pop());
+  if (!peerKernelsShown) {
+    console.log(
+      `  PyTorch ${out.torch} peer: ${out.blas} (kernels ${out.blasCore}), ATen ${out.cpuCapability}`,
+    );
+    peerKernelsShown = true;
+  }
+  return out;
 }
 
 const tps = (shape, ms) => (shape.B * shape.T) / (ms / 1000);
@@ -207,7 +225,7 @@ async function benchShape(name) {
     if (ms.length === 0) continue;
     const m = median(ms);
     console.log(
-      `  ${engine.padEnd(18)} ${m.toFixed(1).padStart(9)} ${fmt(tps(shape, m)).padStart(10)}  ${Number.isFinite(torchBest) ? `${(torchBest / m).toFixed(2)}x` : 'n/a (no PyTorch at /usr/bin/python3)'}`,
+      `  ${engine.padEnd(18)} ${m.toFixed(1).padStart(9)} ${fmt(tps(shape, m)).padStart(10)}  ${Number.isFinite(torchBest) ? `${(torchBest / m).toFixed(2)}x` : `n/a (no PyTorch via ${PY})`}`,
     );
   }
   console.log(`  tensors leaked per run: ${leaks}`);
@@ -215,7 +233,7 @@ async function benchShape(name) {
 
 async function benchGemm() {
   const shapes = ['2048x128x512', '2048x512x128', '512x512x512', '1024x768x3072'];
-  const peer = spawnSync(PY, [join(here, 'torch_gemm.py'), ...shapes], { encoding: 'utf8' });
+  const peer = spawnSync(PY, [join(here, 'torch_gemm.py'), ...shapes], { encoding: 'utf8', env: peerEnv() });
   const ref = peer.status === 0 ? JSON.parse(peer.stdout.trim().split('\n').pop()) : {};
   await tf.setBackend(NATIVE_BACKEND);
   console.log('\n== GEMM GFLOP/s (procpt-native tf.matMul vs torch / numpy, same machine) ==');

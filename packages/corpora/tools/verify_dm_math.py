@@ -2,7 +2,7 @@
 """Independent check of a generated DeepMind-Math tree with sympy (a second implementation in another
 language, sharing no code with the TypeScript generator or its vitest checker).
 
-Usage: /usr/bin/python3 packages/corpora/tools/verify_dm_math.py DIR [--max-per-file N] [--strict]
+Usage: "$PYTHON" packages/corpora/tools/verify_dm_math.py DIR [--max-per-file N] [--strict]   (PYTHON: a python3 with sympy)
 where DIR contains mathematics_dataset-v1.0/ (write one with `procpt corpora dm-math --out DIR`).
 Re-derives every answer from the question text alone and checks the layout: five split folders,
 alternating question/answer lines, printable ASCII, questions <= 160 and answers <= 30 characters.

@@ -2,7 +2,8 @@
 // PyTorch CPU (tools/parity/torch_bench.py, same shapes) measured in the same run.
 // Run: pnpm --filter @procpt/model bench   (turbo builds dist first)
 // Env: BENCH_STEPS (timed steps per case, default 3), BENCH_BACKENDS (default "wasm,cpu"),
-//      PROCPT_TORCH_PYTHON (default /usr/bin/python3), BENCH_TORCH_THREADS (default 1).
+//      PYTHON (a python3 with torch; default python3, PROCPT_TORCH_PYTHON is still read), BENCH_TORCH_THREADS
+//      (default 1). The peer runs without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (see tools/torch-reference).
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
@@ -13,7 +14,7 @@ import { Gpt, gptConfig, installCpuKernels, installWasmKernels } from '../dist/i
 tf.env().set('PROD', true);
 const STEPS = Number(process.env.BENCH_STEPS ?? 3);
 const BACKENDS = (process.env.BENCH_BACKENDS ?? 'wasm,cpu').split(',');
-const PYTHON = process.env.PROCPT_TORCH_PYTHON ?? '/usr/bin/python3';
+const PYTHON = process.env.PYTHON ?? process.env.PROCPT_TORCH_PYTHON ?? 'python3';
 const TORCH_THREADS = process.env.BENCH_TORCH_THREADS ?? '1';
 const torchScript = fileURLToPath(new URL('../../../tools/parity/torch_bench.py', import.meta.url));
 
@@ -67,6 +68,14 @@ async function tfjsRun(backend, c) {
   return { ms, tokensPerSecond: (c.b * c.t) / (ms / 1000) };
 }
 
+/** The peer's environment: its BLAS pool pinned, and no variable forcing OpenBLAS's kernels for another core. */
+function peerEnv(threads) {
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: threads, OMP_NUM_THREADS: threads };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  return env;
+}
+
 function torchRun(c) {
   try {
     const out = execFileSync(
@@ -75,7 +84,7 @@ function torchRun(c) {
       {
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, OMP_NUM_THREADS: TORCH_THREADS },
+        env: peerEnv(TORCH_THREADS),
       },
     );
     return JSON.parse(out.trim().split('\n').pop());
@@ -88,7 +97,7 @@ for (const c of CASES) {
   const peer = torchRun(c);
   const peerText = peer.error
     ? `PyTorch CPU unavailable (${peer.error})`
-    : `PyTorch ${peer.torch} CPU (${peer.threads} thread) ${peer.tokensPerSecond.toFixed(0)} tok/s`;
+    : `PyTorch ${peer.torch} CPU (${peer.threads} thread, BLAS kernels ${peer.blasCore ?? peer.blas}) ${peer.tokensPerSecond.toFixed(0)} tok/s`;
   console.log(`\n${c.size} V=${c.vocab} T=${c.t} B=${c.b} fwd+bwd — peer: ${peerText}`);
   for (const backend of BACKENDS) {
     const r = await tfjsRun(backend, c);

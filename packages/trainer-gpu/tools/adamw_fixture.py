@@ -2,7 +2,7 @@
 
 Three parameters named like GPT-2 ones (a weight, a bias, a LayerNorm weight) so the no-decay
 groups are exercised; gradient clipping by global norm 1.0 (torch.nn.utils.clip_grad_norm_);
-3 steps with a per-step learning rate. Run: /usr/bin/python3 tools/adamw_fixture.py
+3 steps with a per-step learning rate. Run: "$PYTHON" tools/adamw_fixture.py (PYTHON: a python3 with torch)
 """
 import json
 import os

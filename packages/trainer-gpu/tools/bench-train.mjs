@@ -9,7 +9,9 @@
 // Needs a build (dist/ of this package and of backend-native).
 //
 // Env: BENCH_SHAPES=haystack,small,gpt2   BENCH_BACKENDS=procpt-native,wasm,cpu (cpu and software-adapter webgpu
-// are opt-in: minutes per step)   BENCH_THREADS=1,2   PYTHON=/usr/bin/python3   BENCH_TIMEOUT_S=300 (per child run)
+// are opt-in: minutes per step)   BENCH_THREADS=1,2   PYTHON (a python3 with torch; default python3)
+// BENCH_TIMEOUT_S=300 (per child run). The PyTorch peer runs without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, which
+// force OpenBLAS's kernels for another core type (see tools/torch-reference); the table names the kernels it used.
 // Flags: --json (print one JSON document instead of the table), --markdown (a Markdown table),
 // --table FILE (re-print a saved --json document; runs nothing)
 import { execFileSync } from 'node:child_process';
@@ -46,7 +48,7 @@ const SHAPES = {
   },
 };
 const self = fileURLToPath(import.meta.url);
-const python = process.env.PYTHON ?? '/usr/bin/python3';
+const python = process.env.PYTHON ?? 'python3';
 const torchScript = fileURLToPath(new URL('./torch_bench.py', import.meta.url));
 const timeout = 1000 * Number(process.env.BENCH_TIMEOUT_S ?? 300);
 
@@ -105,12 +107,19 @@ function backendsFor(shape) {
 function lastJsonLine(out) {
   return JSON.parse(out.trim().split('\n').at(-1));
 }
+/** This process's environment plus `env`, less the variables that force OpenBLAS's kernels for another core. */
+function childEnv(env) {
+  const out = { ...process.env, ...env };
+  delete out.OPENBLAS_CORETYPE;
+  delete out.OPENBLAS_L2_SIZE;
+  return out;
+}
 function child(file, args, env = {}) {
   return lastJsonLine(
     execFileSync(file, args, {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', json ? 'pipe' : 'inherit'],
-      env: { ...process.env, ...env },
+      env: childEnv(env),
       timeout,
       maxBuffer: 1 << 24,
     }),
@@ -131,7 +140,9 @@ try {
 }
 for (const t of threadCounts) {
   try {
-    peaks.torchSgemm[t] = child(python, [torchScript, '--sgemm', '2048', String(t)]).flops;
+    const r = child(python, [torchScript, '--sgemm', '2048', String(t)]);
+    peaks.torchSgemm[t] = r.flops;
+    peaks.torchBlas = { blas: r.blas, blasCore: r.blasCore, cpuCapability: r.cpuCapability };
   } catch (error) {
     log(`PyTorch sgemm reference (${t} thread(s)) failed: ${error.message.split('\n')[0]}`);
   }
@@ -228,8 +239,11 @@ function printTable(doc, out, markdown) {
     `${doc.date}: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; load average (1/5/15 min) before ${l(loadBefore)}, after ${l(loadAfter)}; ${doc.seconds ?? '?'} s`,
   );
   const sgemm = Object.entries(peaks.torchSgemm).map(([t, f]) => `${t}t ${g(f)}`);
+  const blas = peaks.torchBlas?.blasCore
+    ? ` (kernels ${peaks.torchBlas.blasCore}, ATen ${peaks.torchBlas.cpuCapability})`
+    : '';
   out(
-    `FP32 peak (FMA chains, ${peaks.lanes ?? '?'} lanes): 1 thread ${g(peaks.fma[1])}, ${machine.cores} threads ${g(machinePeak)}; PyTorch/OpenBLAS sgemm 2048²: ${sgemm.join(', ')}`,
+    `FP32 peak (FMA chains, ${peaks.lanes ?? '?'} lanes): 1 thread ${g(peaks.fma[1])}, ${machine.cores} threads ${g(machinePeak)}; PyTorch/OpenBLAS sgemm 2048²: ${sgemm.join(', ')}${blas}`,
   );
   out('');
   const head = [

@@ -1,15 +1,20 @@
 """Cheap CPU screen of warm-up recipes for the needle-in-a-haystack diagnostic (issue 10).
 
-Adapted from ../../../shared/experiments/haystack_probe.py (an independent PyTorch re-implementation of the
-paper's haystack protocol). Adds: the paper's exact transfer rules (`everything` vs `attn`, wpe copied only
-when the warm-up context >= 100 positions), warm-up dropout / weight decay / grad clip / constant LR (paper
-§4.1), Dyck length curriculum, Set/Identity warm-ups, closing-bracket accuracy. One JSON line per run.
+Adapted from an earlier independent PyTorch re-implementation of the paper's haystack protocol (a lab probe
+kept outside this repository; its notes are at the end of research/notes/haystack-search.md). Adds: the paper's
+exact transfer rules (`everything` vs `attn`, wpe copied only when the warm-up context >= 100 positions),
+warm-up dropout / weight decay / grad clip / constant LR (paper §4.1), Dyck length curriculum, Set/Identity
+warm-ups, closing-bracket accuracy. The model is the repository's one PyTorch GPT-2
+(tools/torch-reference/gpt2.py). One JSON line per run.
 
-Usage: /usr/bin/python3 screen.py --warmup dyck:k=4,L=64,steps=4000,lr=3e-3 --transfer attn \
-           --budget 1500x250 --seeds 0,1,2      (warm-up "none" = no warm-up baseline)
+Usage: $PYTHON screen.py --warmup dyck:k=4,L=64,steps=4000,lr=3e-3 --transfer attn \
+           --budget 1500x250 --seeds 0,1,2      (warm-up "none" = no warm-up baseline; PYTHON: a python3 with torch)
 """
 import argparse, json, math, os, random, sys, time
-import torch, torch.nn as nn, torch.nn.functional as F
+import torch, torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "torch-reference"))
+from gpt2 import GPT as GPT2, masked_mean_ce, upgrade_state_dict  # noqa: E402
 
 torch.set_num_threads(1)
 DEV = torch.device("cpu")   # --device cuda: model and batches on the GPU (data is still drawn on the CPU)
@@ -18,65 +23,9 @@ V_H, MAXLEN, T_H, NPOS_H = 256, 30, 63, 100
 BRACKETS = ("dyck", "dyck_shuffle")   # bracket languages: whole-row LM loss, scored on closing brackets
 
 
-class Block(nn.Module):
-    def __init__(s, p):
-        super().__init__()
-        s.ln_1, s.ln_2 = nn.LayerNorm(D), nn.LayerNorm(D)
-        s.c_attn, s.c_proj = nn.Linear(D, 3 * D), nn.Linear(D, D)
-        s.c_fc, s.mlp_proj = nn.Linear(D, 4 * D), nn.Linear(4 * D, D)
-        s.drop = nn.Dropout(p)
-
-    def forward(s, x):
-        B, T, _ = x.shape
-        q, k, v = s.c_attn(s.ln_1(x)).split(D, -1)
-        sh = lambda t: t.view(B, T, NH, D // NH).transpose(1, 2)
-        q, k, v = sh(q), sh(k), sh(v)
-        a = (q @ k.transpose(-1, -2)) / math.sqrt(D // NH)
-        a = a.masked_fill(~torch.tril(torch.ones(T, T, dtype=torch.bool, device=x.device)), float("-inf"))
-        y = s.drop(a.softmax(-1)) @ v
-        x = x + s.drop(s.c_proj(y.transpose(1, 2).reshape(B, T, D)))
-        return x + s.drop(s.mlp_proj(F.gelu(s.c_fc(s.ln_2(x)), approximate="tanh")))
-
-    def forward_at(s, x, col):
-        """Output at one position per row (x [B, T, D], col [B]): the last block of the haystack model
-        only matters at the query position, so computing just that row is exact and ~2x cheaper."""
-        B, T, _ = x.shape
-        qkv = s.c_attn(s.ln_1(x))
-        r = torch.arange(B, device=x.device)
-        q = qkv[r, col, :D].view(B, NH, 1, D // NH)
-        k = qkv[:, :, D:2 * D].view(B, T, NH, D // NH).transpose(1, 2)
-        v = qkv[:, :, 2 * D:].view(B, T, NH, D // NH).transpose(1, 2)
-        a = (q @ k.transpose(-1, -2)) / math.sqrt(D // NH)           # [B, NH, 1, T]
-        a = a.masked_fill((torch.arange(T, device=x.device)[None, :] > col[:, None])[:, None, None, :], float("-inf"))
-        y = (a.softmax(-1) @ v).reshape(B, D)
-        h = x[r, col] + s.c_proj(y)
-        return h + s.mlp_proj(F.gelu(s.c_fc(s.ln_2(h)), approximate="tanh"))
-
-
-class GPT(nn.Module):
-    def __init__(s, vocab, npos, tied, p=0.0):
-        super().__init__()
-        s.wte, s.wpe = nn.Embedding(vocab, D), nn.Embedding(npos, D)
-        s.h = nn.ModuleList(Block(p) for _ in range(NL))
-        s.ln_f = nn.LayerNorm(D)
-        s.drop = nn.Dropout(p)
-        s.lm_head = nn.Linear(D, vocab, bias=False)
-        s.apply(s._init)
-        if tied:
-            s.lm_head.weight = s.wte.weight
-
-    @staticmethod
-    def _init(m):
-        if isinstance(m, (nn.Linear, nn.Embedding)):
-            nn.init.normal_(m.weight, 0.0, 0.02)
-        if isinstance(m, nn.Linear) and m.bias is not None:
-            nn.init.zeros_(m.bias)
-
-    def forward(s, idx):
-        x = s.drop(s.wte(idx) + s.wpe(torch.arange(idx.shape[1], device=idx.device)))
-        for b in s.h:
-            x = b(x)
-        return s.lm_head(s.ln_f(x))
+def GPT(vocab, npos, tied, p=0.0):
+    """The screen's 2_4_16 model (SCREEN_D wide): the repository's PyTorch GPT-2 (tools/torch-reference/gpt2.py)."""
+    return GPT2(vocab, npos, n_layer=NL, n_head=NH, d=D, tied=tied, dropout=p)
 
 
 # ---------------- haystack (paper §3.1) ----------------
@@ -274,8 +223,7 @@ def pretrain(w, seed):
         x, mask = warm_batch(w, w["B"], rng, length)
         x, mask = x.to(DEV), mask.to(DEV)
         logits = m(x[:, :-1])
-        ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1), reduction="none")
-        loss = (ce * mask.reshape(-1)).sum() / mask.sum()
+        loss = masked_mean_ce(logits, x[:, 1:], mask)
         opt.zero_grad(set_to_none=True); loss.backward()
         torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0); opt.step()
         if w["cur"] and (s + 1) % 100 == 0 and length < w["L"]:
@@ -296,7 +244,7 @@ def transfer(src, dst, mode, embeds):
     sd = src.state_dict()
     with torch.no_grad():
         for name, p in dst.named_parameters():
-            blockpart = name.startswith("h.") and (mode == "everything" or ".c_attn." in name or ".c_proj." in name)
+            blockpart = name.startswith("h.") and (mode == "everything" or ".attn." in name)
             if blockpart or (mode == "everything" and name.startswith("ln_f")):
                 p.copy_(sd[name])
         long_enough = sd["wpe.weight"].shape[0] >= dst.wpe.weight.shape[0]
@@ -332,7 +280,7 @@ def finetune(init, seed, steps, batch, mode, embeds, warmup=500, data_seed=None,
     with torch.no_grad():
         for part, other in (swap or {}).items():    # this part's fresh init from another seed's model
             for name, t in m.state_dict().items():
-                if name.split(".")[0] == part or (part == "mlp" and (".c_fc." in name or ".mlp_proj." in name)):
+                if name.split(".")[0] == part or (part == "mlp" and ".mlp." in name):
                     t.copy_(donors[other][name])
     if init is not None:
         transfer(init, m, mode, embeds)
@@ -413,7 +361,7 @@ def main():
         if w and a.load:
             init = GPT(warm_vocab(w), warm_context(w), tied=w["tied"] == 1).to(DEV)
             saved = torch.load(f"{a.load}.s{seed}", map_location=DEV)
-            init.load_state_dict(saved["model"])
+            init.load_state_dict(upgrade_state_dict(saved["model"]))
             base.update({k: v for k, v in saved.items() if k not in ("model", "budget")}, loaded=a.load)
         elif w:
             t0 = time.time(); init, l, curve, reached = pretrain(w, seed)

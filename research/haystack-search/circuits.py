@@ -10,11 +10,13 @@ of its content tokens repeated twice (`r r`):
   the position just after t's earlier occurrence (the token to copy);
 - copy acc: how often the model predicts the second copy's next token (chance: 1 / content tokens).
 
-Usage: /usr/bin/python3 circuits.py /tmp/hs/oracle11k.pt.s0 /tmp/scr/set64.s0 ...   (one JSON line each)
+The model is screen.py's, i.e. the repository's PyTorch GPT-2 (tools/torch-reference/gpt2.py).
+
+Usage: $PYTHON circuits.py /tmp/hs/oracle11k.pt.s0 /tmp/scr/set64.s0 ...   (one JSON line each; PYTHON: a python3 with torch)
 """
-import json, math, random, sys
+import json, random, sys
 import torch
-from screen import BRACKETS, GPT, D, NH, NL, MAXLEN, V_H, haystack_batch, parse_warmup, warm_context, warm_vocab
+from screen import BRACKETS, GPT, NH, NL, MAXLEN, V_H, haystack_batch, parse_warmup, upgrade_state_dict, warm_context, warm_vocab
 
 
 def content_tokens(w):
@@ -31,13 +33,8 @@ def attention_maps(m, x):
     model's logits from the same pass."""
     maps = []
     h = m.wte(x) + m.wpe(torch.arange(x.shape[1]))
-    B, T, _ = h.shape
     for b in m.h:
-        q, k, _ = b.c_attn(b.ln_1(h)).split(D, -1)
-        sh = lambda t: t.view(B, T, NH, D // NH).transpose(1, 2)
-        a = (sh(q) @ sh(k).transpose(-1, -2)) / math.sqrt(D // NH)
-        a = a.masked_fill(~torch.tril(torch.ones(T, T, dtype=torch.bool)), float("-inf"))
-        maps.append(a.softmax(-1))
+        maps.append(b.attention_probs(h))
         h = b(h)
     return maps, m.lm_head(m.ln_f(h))
 
@@ -46,7 +43,7 @@ def measure(path, rows=256, seed=0):
     saved = torch.load(path, map_location="cpu")
     w = parse_warmup(saved["warmup"])
     m = GPT(warm_vocab(w), warm_context(w), tied=w["tied"] == 1)
-    m.load_state_dict(saved["model"])
+    m.load_state_dict(upgrade_state_dict(saved["model"]))
     m.eval()
     toks = content_tokens(w)
     half = min(warm_context(w) // 2, 30)

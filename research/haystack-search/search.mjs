@@ -4,7 +4,7 @@
 // Dyck closing-bracket accuracy) → the paper's transfer (model) → haystack fine-tune (trainer-gpu,
 // diagnostic data) → haystack accuracy (eval's evaluateDiagnostic). One JSON line per recipe × seed on stdout.
 //
-//   node tools/haystack-search/search.mjs recipes.json --out runs/haystack-search [--backend procpt-native]
+//   node research/haystack-search/search.mjs recipes.json --out runs/haystack-search [--backend procpt-native]
 //
 // recipes.json: {"budget": {...}, "seeds": [0, 1], "recipes": [{...}, ...]}; see README.md for the fields.
 // Needs built packages (model, procgen, eval, trainer-gpu): flock /tmp/procpt-build.lock pnpm --filter ... build

@@ -6,7 +6,7 @@
 // reduced fine-tuning budget. Writes a study directory with report.md / report.html / results.json (warm-up
 // own-task accuracy included).
 //
-//   node tools/headline-rows/eca-reversed-addition.mjs [--out runs/headline-eca] [--steps 1500] [--batch 200]
+//   node research/headline-rows/eca-reversed-addition.mjs [--out runs/headline-eca] [--steps 1500] [--batch 200]
 //        [--seeds 0,1,2] [--backend auto] [--experiments diagnostics,transfer-parts]
 // Needs built packages: pnpm build.
 import { parseArgs, reversedAdditionPreset, runAndReport } from './reversed-addition-row.mjs';

@@ -6,8 +6,9 @@
 # Outputs in $OUT (or results/ without $OUT): gpu-confirm.jsonl (one JSON line per finished fine-tune),
 # gpu-progress.log (each run's haystack accuracy at every quarter of the budget, so a run cut off by
 # DEADLINE still says where it was), then the summary table on stdout.
-# Usage (device tool): bash tools/haystack-search/gpu-confirm.sh   (RECIPES_FILE=my.txt: your own list, below)
-# Smoke test here: SMOKE=1 BUDGET=10x16 DEVICE=cpu JOBS=2 SEEDS=0 OUT=/tmp/gc PYTHON=/usr/bin/python3 bash gpu-confirm.sh
+# Usage (device tool): bash research/haystack-search/gpu-confirm.sh   (RECIPES_FILE=my.txt: your own list, below)
+# Smoke test here: SMOKE=1 BUDGET=10x16 DEVICE=cpu JOBS=2 SEEDS=0 OUT=/tmp/gc bash gpu-confirm.sh
+# (PYTHON: an interpreter with torch, default python3 on PATH; see research/README.md)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="${OUT:-$here/results}"

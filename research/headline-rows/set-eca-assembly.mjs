@@ -6,7 +6,7 @@
 // assembly. 2 seeds, a reduced fine-tuning budget. Writes a study directory with report.md / report.html /
 // results.json (warm-up own-task accuracy included).
 //
-//   node tools/headline-rows/set-eca-assembly.mjs [--out runs/headline-assembly] [--steps 1500] [--batch 200]
+//   node research/headline-rows/set-eca-assembly.mjs [--out runs/headline-assembly] [--steps 1500] [--batch 200]
 //        [--seeds 0,1] [--backend auto]
 // Needs built packages: pnpm build.
 import { parseArgs, reversedAdditionPreset, runAndReport } from './reversed-addition-row.mjs';
@@ -25,7 +25,7 @@ const preset = reversedAdditionPreset(
 );
 preset.assembly = { attn: 'set', ffn: 'eca', tasks: ['reversed-addition'] };
 // SET at V = 100, L = 16: a length the 2_4_16 model learns (not the paper's L = 64, see
-// docs/reproduction.md), with the same training settings as the ECA warm-up.
+// research/notes/haystack-search.md), with the same training settings as the ECA warm-up.
 preset.warmup.set = {
   params: { vocabSize: 100, length: 16 },
   steps: 3000,
