@@ -16,7 +16,9 @@ const { ProcptError } = await pkg('core');
 const { createGenerator, stream } = await pkg('procgen');
 const { DiagnosticDataset, evaluateDiagnostic, warmupAccuracy } = await pkg('eval');
 const { loadCheckpoint } = await pkg('model');
-const { readMetrics, resolveRunConfig, runTraining } = await pkg('trainer-gpu');
+const { readMetrics } = await pkg('trainer-gpu');
+const { runTraining } = await pkg('runner');
+const { resolveRecipe } = await pkg('paper');
 
 function parseArgs(argv) {
   const args = {
@@ -45,7 +47,7 @@ function parseArgs(argv) {
 /** The paper's haystack protocol at a reduced budget (lr 1e-3, cosine, wd 0.001, untied, dropout 0). */
 function finetuneConfig(name, out, seed, budget, init) {
   return {
-    preset: 'diagnostic/haystack',
+    recipe: 'diagnostic/haystack',
     name,
     seed,
     steps: budget.steps,
@@ -125,7 +127,7 @@ async function main() {
   const run = async (config) => {
     if (args.threads) config.threads = args.threads;
     const t0 = performance.now();
-    await runTraining(resolveRunConfig(config, `haystack-search ${config.name}`), {
+    await runTraining(resolveRecipe(config, `haystack-search ${config.name}`), {
       backend: args.backend,
       progress: false,
     });

@@ -2,7 +2,8 @@
 // fine-tuning budget, with the ECA rule-110 warm-up, the command-line flags, and the run + report.
 // Needs built packages: pnpm build.
 const pkg = (name) => import(new URL(`../../packages/${name}/dist/index.js`, import.meta.url).href);
-const { planStudy, runStudy, studyPreset, writeReport } = await pkg('study');
+const { planStudy, runStudy, writeReport } = await pkg('study');
+const { studyPreset } = await pkg('paper');
 
 /** `--key value` pairs over `defaults`; an unknown or valueless flag exits with status 2. */
 export function parseArgs(defaults) {

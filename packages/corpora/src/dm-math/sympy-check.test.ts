@@ -9,7 +9,7 @@ import { writeDmMath } from './write.js';
 // A second, independent answer check: tools/verify_dm_math.py re-derives every answer with sympy
 // (another language and library, no shared code). It needs Debian's Python with sympy, which the
 // project's machines have; elsewhere the check is skipped and says so.
-const PYTHON = '/usr/bin/python3';
+const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('../../tools/verify_dm_math.py', import.meta.url));
 const hasSympy = spawnSync(PYTHON, ['-c', 'import sympy'], { stdio: 'ignore' }).status === 0;
 if (!hasSympy) console.warn(`sympy check skipped: ${PYTHON} with sympy not found`);
