@@ -32,6 +32,11 @@ export interface WarmupRecipe {
    * of the last ones, as the paper's `dyck.py` keeps its best checkpoint by validation accuracy.
    */
   keepBest?: boolean;
+  /**
+   * The transfer this warm-up was found to work with (e.g. attention-only for the searched haystack
+   * recipes); the `diagnostics` experiment uses it instead of the paper's `everything`.
+   */
+  transfer?: ('everything' | 'attn' | 'ffn' | 'ln')[];
   /** Names a task-specific recipe in run directories (`dyck-2_4_16-<name>-s42`). */
   name?: string;
   /**
@@ -90,7 +95,13 @@ export interface StudyPreset {
    * training stream for every run seed, which then changes only the fresh init and the test set.
    */
   finetuneStreamSeed?: number;
-  diagnostics: { types: string[]; tasks: string[]; shuffled: string[] };
+  diagnostics: {
+    types: string[];
+    tasks: string[];
+    shuffled: string[];
+    /** Types and shuffled controls of one task, in place of `types` and `shuffled` (fewer rows where time is short). */
+    byTask?: Record<string, { types: string[]; shuffled: string[] }>;
+  };
   /** Fine-tuning budget per diagnostic task. */
   finetune: Record<string, FinetuneBudget>;
   /** THE warm-up recipe per procedural type. Override with `--warmup <file.json>` (merged per type). */
@@ -106,6 +117,8 @@ export interface StudyPreset {
   semantic: SemanticSettings;
   /** Checkpoint every this many steps (resume granularity). */
   checkpointEvery: number;
+  /** What this preset's numbers can and cannot show; the report prints it above the results. */
+  reportNote?: string;
 }
 
 /** The paper's model sizes (semantic stage), by parameter count. */
@@ -145,6 +158,7 @@ export function taskRecipe(r: DiagnosticWarmupRecipe): WarmupRecipe {
     warmupSteps: r.warmupSteps,
     dropout: r.dropout,
     tied: r.tied,
+    transfer: [...r.transfer.parts],
     ...(r.curriculum ? { curriculum: { ...r.curriculum } } : {}),
   };
 }

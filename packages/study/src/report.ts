@@ -20,6 +20,7 @@ import {
   PAPER_DIAGNOSTICS,
   PAPER_SEMANTIC_FINAL,
   PAPER_TOKENS_TO_TARGET,
+  STUDY_PRESETS,
 } from '@procpt/paper';
 import { type Block, renderHtml, renderMarkdown } from './render.js';
 import { type StudyJson, type StudyResults, collectResults, studyJson } from './results.js';
@@ -248,6 +249,12 @@ async function semanticCurves(runs: readonly RunSummary[]): Promise<Block[]> {
   return blocks;
 }
 
+/** What the preset's numbers can and cannot show, when its definition says (shipped presets do). */
+function presetNote(preset: string): Block[] {
+  const note = Object.hasOwn(STUDY_PRESETS, preset) ? STUDY_PRESETS[preset]!.reportNote : undefined;
+  return note ? [{ kind: 'paragraph', text: `**What these numbers can show.** ${note}` }] : [];
+}
+
 /** Builds the report's blocks from collected results. */
 export async function buildReport(results: StudyResults): Promise<{ blocks: Block[]; json: StudyJson }> {
   const json = studyJson(results);
@@ -265,6 +272,7 @@ export async function buildReport(results: StudyResults): Promise<{ blocks: Bloc
         `**runs** ${results.warmups.length} warm-ups, ${runs.length} fine-tunes finished`,
       ],
     },
+    ...presetNote(json.preset),
     headline(json),
   ];
   const typeRuns = runs.filter((r) => r.assembly === undefined && !r.procedural.startsWith('mix-'));

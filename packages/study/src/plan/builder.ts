@@ -101,7 +101,12 @@ export class PlanBuilder {
           checkpoint: { every: Math.min(p.checkpointEvery, data.recipe.steps), keep: 2, best: keepBest },
           log: { progress: false },
         },
-        warmup: { label, source },
+        warmup: {
+          label,
+          source,
+          // a shuffled control is transferred as the warm-up it controls for
+          ...(data.recipe.transfer ? { transfer: [...data.recipe.transfer] } : {}),
+        },
         weights: keepBest ? 'best' : 'final',
         tokens: data.recipe.steps * batch * data.rowLength,
         shape: { size: shape.size, vocabSize: data.vocabSize, nPositions, length: data.rowLength },

@@ -37,7 +37,12 @@ export interface PlannedRun {
   /** The folder of this run that later runs start from: its last weights, or its best evaluation's. */
   weights: 'final' | 'best';
   /** Pretraining runs: the procedural data they warm up on. */
-  warmup?: { label: string; source: ProceduralSource };
+  warmup?: {
+    label: string;
+    source: ProceduralSource;
+    /** The transfer its recipe was found with (the diagnostics experiment's, in place of `everything`). */
+    transfer?: ('everything' | 'attn' | 'ffn' | 'ln')[];
+  };
   /** Runs whose initial weights are assembled by part (attention from one warm-up, MLP from another). */
   assemble?: { attn: string; ffn: string };
   /** Semantic runs: the corpus domain and the directory its token shards are prepared in. */
