@@ -1,11 +1,16 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { packageSources } from './scripts/test-support/workspace-sources.js';
 
-// Tests import sibling packages from source so they run before (and without) a build.
+// Tests import sibling packages from source so they run before (and without) a build. Exact matches only, so
+// that `@procpt/x` never captures a subpath export `@procpt/x/y`.
 const packagesDir = fileURLToPath(new URL('./packages/', import.meta.url));
-const alias = Object.fromEntries(
-  readdirSync(packagesDir).map((name) => [`@procpt/${name}`, `${packagesDir}${name}/src/index.ts`]),
+const alias = readdirSync(packagesDir).flatMap((name) =>
+  Object.entries(packageSources(name)).map(([specifier, source]) => ({
+    find: new RegExp(`^${specifier}$`),
+    replacement: source,
+  })),
 );
 
 export default defineConfig({

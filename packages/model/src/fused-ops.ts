@@ -1,20 +1,6 @@
 import { ProcptError } from '@procpt/core';
 import * as tf from '@tensorflow/tfjs-core';
-
-/**
- * Names of procpt's fused transformer kernels. Backends may register implementations under these names
- * (`@procpt/backend-native` does, for `procpt-native`); the op functions below run them when the active backend
- * has them and otherwise compute the same maths with standard tfjs ops.
- */
-export const FUSED_KERNELS = {
-  attention: 'ProcptFusedAttention',
-  attentionGrad: 'ProcptFusedAttentionGrad',
-  layerNorm: 'ProcptLayerNorm',
-  layerNormGrad: 'ProcptLayerNormGrad',
-  biasGelu: 'ProcptBiasGelu',
-  biasGeluGrad: 'ProcptBiasGeluGrad',
-  maskedCrossEntropy: 'ProcptMaskedCrossEntropy',
-} as const;
+import { FUSED_KERNELS } from './kernel-spec.js';
 
 /** True when the active backend registers fused kernel `name` (one of {@link FUSED_KERNELS}' values). */
 export function hasFusedKernel(name: string): boolean {

@@ -4,7 +4,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type GptConfig, validateConfig } from './config.js';
 import {
   biasGelu,
-  FUSED_KERNELS,
   fusedAttention,
   hasFusedKernel,
   layerNorm,
@@ -12,6 +11,7 @@ import {
   maskedCrossEntropyStats,
 } from './fused-ops.js';
 import { chunkRowsFor, fusedHeadLossSum, headEvalSums } from './head.js';
+import { FUSED_KERNELS } from './kernel-spec.js';
 import { initialValues } from './init.js';
 import { parameterSpecs } from './names.js';
 

@@ -29,8 +29,8 @@ export type { RawTensor, SafetensorsDtype } from './safetensors.js';
 export { assemble, trainableNames, transfer } from './transfer.js';
 export type { AssemblySpec, TransferPart, TransferSpec } from './transfer.js';
 export { installCpuKernels, installWasmKernels } from './kernels.js';
+export { FUSED_KERNELS } from './kernel-spec.js';
 export {
-  FUSED_KERNELS,
   biasGelu,
   fusedAttention,
   hasFusedKernel,
