@@ -8,17 +8,21 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Gpt, gptConfig, installWasmKernels } from '@procpt/model';
+import {
+  biasGelu,
+  fusedAttention,
+  Gpt,
+  gptConfig,
+  installWasmKernels,
+  layerNorm,
+  maskedCrossEntropy,
+} from '@procpt/model';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   NATIVE_BACKEND,
   adamwUpdate,
-  biasGelu,
-  fusedAttention,
-  layerNorm,
-  maskedCrossEntropy,
   nativeBackendInfo,
   registerNativeBackend,
   setNativeThreads,
