@@ -8,15 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  biasGelu,
-  fusedAttention,
-  Gpt,
-  gptConfig,
-  installWasmKernels,
-  layerNorm,
-  maskedCrossEntropy,
-} from '@procpt/model';
+import { biasGelu, fusedAttention, Gpt, gptConfig, layerNorm, maskedCrossEntropy } from '@procpt/model';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
@@ -27,6 +19,8 @@ import {
   registerNativeBackend,
   setNativeThreads,
 } from '../dist/index.js';
+// The trainer owns the wasm patches (turbo builds it first for `bench`).
+import { installWasmKernels } from '../../trainer-gpu/dist/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PY = '/usr/bin/python3';

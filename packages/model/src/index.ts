@@ -27,7 +27,6 @@ export { decodeSafetensors, encodeSafetensors, readSafetensors, writeSafetensors
 export type { RawTensor, SafetensorsDtype } from './safetensors.js';
 export { assemble, trainableNames, transfer } from './transfer.js';
 export type { AssemblySpec, TransferPart, TransferSpec } from './transfer.js';
-export { installCpuKernels, installWasmKernels } from './kernels.js';
 // Fused ops: one kernel where the backend registers it (names and signatures: ./kernel-spec, also the subpath
 // export @procpt/model/kernel-spec), standard tfjs ops elsewhere.
 export { FUSED_KERNELS } from './kernel-spec.js';

@@ -4,13 +4,12 @@ import { basename } from 'node:path';
 import { ProcptError } from '@procpt/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { useFusedAdamW } from './adamw.js';
-import { installCpuKernels, installWasmKernels } from '@procpt/model';
+import { installCpuKernels, installWasmKernels, installWebGpuKernels } from './stock-patches.js';
 import {
   type WebGpuAdapter,
   adapterLabel,
   importWebGpuBackend,
   initWebGpuRuntime,
-  installWebGpuKernels,
   isSoftwareVulkanManifest,
   gpuDeviceNodes,
   vulkanDriverManifests,
@@ -307,9 +306,7 @@ async function describe(
     report.simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
     if (!report.simd) notes.push('wasm runs without SIMD (about 1.5x slower)');
     installWasmKernels();
-    notes.push(
-      'wasm: @procpt/model kernels installed (UnsortedSegmentSum, XNNPACK path for transposed matmuls)',
-    );
+    notes.push('wasm: kernels patched (UnsortedSegmentSum, XNNPACK path for transposed matmuls)');
   }
   if (name === 'procpt-native') {
     const native = (await import('@procpt/backend-native')) as NativeModule;
@@ -332,7 +329,7 @@ async function describe(
   }
   if (name === 'cpu') {
     installCpuKernels();
-    notes.push('cpu: @procpt/model linear-time UnsortedSegmentSum installed');
+    notes.push('cpu: linear-time UnsortedSegmentSum installed');
   }
   return report;
 }

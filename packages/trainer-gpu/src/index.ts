@@ -6,6 +6,8 @@ export type {
   BackendAvailability,
   SelectOptions,
 } from './backends.js';
+// Patches that let the stock wasm and cpu backends train the model (selectBackend installs them).
+export { installCpuKernels, installWasmKernels } from './stock-patches.js';
 export { AdamW, ADAMW_DEFAULTS, globalNormClip } from './adamw.js';
 export type { AdamWOptions } from './adamw.js';
 export { decays, noDecayKinds } from './param-groups.js';

@@ -3,7 +3,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { TensorInfo } from '@tensorflow/tfjs-core';
 
 /** The adapter Dawn picked, as {@link describeAdapter} reports it. */
 export interface WebGpuAdapter {
@@ -160,60 +159,6 @@ async function installNavigatorGpu(): Promise<GpuLike> {
 export async function importWebGpuBackend(): Promise<void> {
   const specifier: string = '@tensorflow/tfjs-backend-webgpu';
   await import(specifier);
-}
-
-interface WebGpuKernelArgs {
-  inputs: TensorInfo[];
-  backend: {
-    device: { limits: { maxStorageBuffersPerShaderStage: number } };
-    disposeData(id: object): boolean;
-  };
-  attrs?: unknown;
-}
-type WebGpuKernel = (args: WebGpuKernelArgs) => TensorInfo;
-
-let kernelsInstalled = false;
-
-/**
- * Patches tfjs-backend-webgpu 4.22 where it cannot run procpt's model. Its `AddN` binds every input
- * as a storage buffer in one shader, so more than `maxStorageBuffersPerShaderStage - 1` (7 at the
- * WebGPU default limit tfjs requests) fails pipeline validation and yields garbage: AdamW's global
- * gradient norm sums one square per parameter (29+ inputs). The replacement sums in groups that fit,
- * as tfjs's own `Concat` does. Idempotent; call after the webgpu backend is registered.
- */
-export function installWebGpuKernels(): void {
-  if (kernelsInstalled) return;
-  const original = tf.getKernel('AddN', 'webgpu');
-  if (!original) throw new Error("installWebGpuKernels: the 'webgpu' backend is not registered");
-  const addN = original.kernelFunc as unknown as WebGpuKernel;
-  const chunked: WebGpuKernel = (args) => {
-    const group = Math.max(2, args.backend.device.limits.maxStorageBuffersPerShaderStage - 1);
-    let inputs = args.inputs;
-    const temporaries: TensorInfo[] = [];
-    while (inputs.length > group) {
-      const partial: TensorInfo[] = [];
-      for (let i = 0; i < inputs.length; i += group) {
-        const slice = inputs.slice(i, i + group);
-        if (slice.length === 1) partial.push(slice[0]!);
-        else {
-          const sum = addN({ ...args, inputs: slice });
-          temporaries.push(sum);
-          partial.push(sum);
-        }
-      }
-      inputs = partial;
-    }
-    const result = addN({ ...args, inputs });
-    for (const t of temporaries) args.backend.disposeData(t.dataId);
-    return result;
-  };
-  tf.unregisterKernel('AddN', 'webgpu');
-  tf.registerKernel({
-    kernelName: 'AddN',
-    backendName: 'webgpu',
-    kernelFunc: chunked as unknown as tf.KernelFunc,
-  });
-  kernelsInstalled = true;
 }
 
 /** Counts the GPU validation errors of the active webgpu backend's device (see {@link watchWebGpuErrors}). */
