@@ -1,18 +1,15 @@
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
-import { basename } from 'node:path';
 import { ProcptError } from '@procpt/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { useFusedAdamW } from './adamw.js';
 import { installCpuKernels, installWasmKernels, installWebGpuKernels } from './stock-patches.js';
 import {
-  type WebGpuAdapter,
   adapterLabel,
-  importWebGpuBackend,
   initWebGpuRuntime,
-  isSoftwareVulkanManifest,
-  gpuDeviceNodes,
-  vulkanDriverManifests,
+  loadWebGpu,
+  SoftwareAdapter,
+  type WebGpuAdapter,
   watchWebGpuErrors,
 } from './webgpu.js';
 
@@ -99,37 +96,6 @@ const TFJS_NODE_GPU_NEEDS =
 
 const WEBGPU_NEEDS =
   'pnpm add @tensorflow/tfjs-backend-webgpu@4.22.0 webgpu@0.6.2 and a Vulkan driver (NVIDIA/AMD/Intel; Mesa >= 23 lavapipe gives a CPU adapter that only an explicit --backend webgpu uses). PROCPT_DAWN_FLAGS passes Dawn toggles, e.g. adapter=NVIDIA';
-
-/** `auto` skips a software WebGPU adapter: it is a slower CPU path than procpt-native or wasm. */
-class SoftwareAdapter extends Error {}
-
-async function loadWebGpu(auto: boolean): Promise<WebGpuAdapter> {
-  if (auto && process.platform === 'linux') {
-    // decide from the driver manifests first: loading Dawn where it can only fail prints Vulkan noise
-    const manifests = vulkanDriverManifests();
-    if (manifests.length === 0)
-      throw new Error('no Vulkan driver installed (no ICD manifest in */vulkan/icd.d)');
-    if (manifests.every(isSoftwareVulkanManifest)) {
-      throw new SoftwareAdapter(
-        `only software Vulkan drivers (${manifests.map((m) => basename(m)).join(', ')}); auto skips them (--backend webgpu forces it)`,
-      );
-    }
-    if (gpuDeviceNodes().length === 0) {
-      throw new SoftwareAdapter(
-        'no GPU device node (/dev/nvidia*, /dev/dri/renderD*): only a software adapter could run; auto skips it (--backend webgpu forces it)',
-      );
-    }
-  }
-  const adapter = await initWebGpuRuntime();
-  if (auto && adapter.software) {
-    throw new SoftwareAdapter(
-      `adapter ${adapterLabel(adapter)} is not a GPU; auto skips it (--backend webgpu forces it)`,
-    );
-  }
-  await importWebGpuBackend();
-  if (!tf.findBackendFactory('webgpu')) throw new Error("tfjs-backend-webgpu registered no 'webgpu' backend");
-  return adapter;
-}
 
 const NATIVE_NEEDS =
   'nothing: bundled with @procpt/trainer-gpu and compiled at install by node-gyp (needs g++ and Python 3; rebuild with `pnpm --filter @procpt/backend-native build:native`). PROCPT_NATIVE=0 disables it';

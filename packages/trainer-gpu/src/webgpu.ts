@@ -1,7 +1,7 @@
 // WebGPU on Node: Dawn's `webgpu` npm package (Vulkan on Linux) under @tensorflow/tfjs-backend-webgpu.
 // Both packages are optional peers; nothing here is imported until the webgpu backend is tried.
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** The adapter Dawn picked, as {@link describeAdapter} reports it. */
@@ -159,6 +159,42 @@ async function installNavigatorGpu(): Promise<GpuLike> {
 export async function importWebGpuBackend(): Promise<void> {
   const specifier: string = '@tensorflow/tfjs-backend-webgpu';
   await import(specifier);
+}
+
+/** `auto` skips a software WebGPU adapter: it is a slower CPU path than procpt-native or wasm. */
+export class SoftwareAdapter extends Error {}
+
+/**
+ * Loads Dawn and the tfjs webgpu backend and returns the adapter. With `auto`, throws a {@link SoftwareAdapter}
+ * instead of settling for a software adapter (and, on Linux, decides from the driver manifests and device nodes
+ * before loading Dawn at all).
+ */
+export async function loadWebGpu(auto: boolean): Promise<WebGpuAdapter> {
+  if (auto && process.platform === 'linux') {
+    // decide from the driver manifests first: loading Dawn where it can only fail prints Vulkan noise
+    const manifests = vulkanDriverManifests();
+    if (manifests.length === 0)
+      throw new Error('no Vulkan driver installed (no ICD manifest in */vulkan/icd.d)');
+    if (manifests.every(isSoftwareVulkanManifest)) {
+      throw new SoftwareAdapter(
+        `only software Vulkan drivers (${manifests.map((m) => basename(m)).join(', ')}); auto skips them (--backend webgpu forces it)`,
+      );
+    }
+    if (gpuDeviceNodes().length === 0) {
+      throw new SoftwareAdapter(
+        'no GPU device node (/dev/nvidia*, /dev/dri/renderD*): only a software adapter could run; auto skips it (--backend webgpu forces it)',
+      );
+    }
+  }
+  const adapter = await initWebGpuRuntime();
+  if (auto && adapter.software) {
+    throw new SoftwareAdapter(
+      `adapter ${adapterLabel(adapter)} is not a GPU; auto skips it (--backend webgpu forces it)`,
+    );
+  }
+  await importWebGpuBackend();
+  if (!tf.findBackendFactory('webgpu')) throw new Error("tfjs-backend-webgpu registered no 'webgpu' backend");
+  return adapter;
 }
 
 /** Counts the GPU validation errors of the active webgpu backend's device (see {@link watchWebGpuErrors}). */
