@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { ProcptError } from '@procpt/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { useFusedAdamW } from './adamw.js';
+import type { FusedOptimizer } from './adamw.js';
 import { installCpuKernels, installWasmKernels, installWebGpuKernels } from './stock-patches.js';
 import {
   adapterLabel,
@@ -281,7 +281,6 @@ async function describe(
     notes.push(
       `procpt-native: ${info.threads ?? '?'} threads, ${info.avx2 ? 'AVX2/FMA' : 'portable (no AVX2)'} kernels, fused attention/LayerNorm/GELU/CE/AdamW`,
     );
-    useFusedAdamW(native.NATIVE_BACKEND, native.adamwUpdate, native.globalGradNorm);
   }
   if (name === 'webgpu') {
     const adapter = await initWebGpuRuntime();
@@ -352,6 +351,20 @@ export async function selectBackend(
   throw new ProcptError('backend', `no tfjs backend could be loaded: ${notes.join('; ')}`, {
     hint: 'reinstall @procpt/trainer-gpu (it bundles the wasm and cpu backends)',
   });
+}
+
+/**
+ * The fused optimizer passes of the backend `report` names, for the `Trainer` (`fusedOptimizer`), `AdamW` and
+ * `globalNormClip`: procpt-native's in-place native AdamW update and gradient norm. Undefined for every other
+ * backend, whose optimizer runs as tfjs ops. (Not a field of the report: reports are plain data, written to
+ * `config.resolved.json`.)
+ */
+export async function fusedOptimizerFor(
+  report: Pick<BackendReport, 'name'>,
+): Promise<FusedOptimizer | undefined> {
+  if (report.name !== 'procpt-native') return undefined;
+  const native = (await import('@procpt/backend-native')) as NativeModule;
+  return { backend: native.NATIVE_BACKEND, update: native.adamwUpdate, gradNorm: native.globalGradNorm };
 }
 
 /**

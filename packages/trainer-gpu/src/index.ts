@@ -1,4 +1,4 @@
-export { selectBackend, listBackends, BACKEND_ORDER } from './backends.js';
+export { selectBackend, listBackends, fusedOptimizerFor, BACKEND_ORDER } from './backends.js';
 export type {
   BackendName,
   BackendPreference,
@@ -9,7 +9,13 @@ export type {
 // Patches that let the stock wasm and cpu backends train the model (selectBackend installs them).
 export { installCpuKernels, installWasmKernels } from './stock-patches.js';
 export { AdamW, ADAMW_DEFAULTS, globalNormClip } from './adamw.js';
-export type { AdamWOptions } from './adamw.js';
+export type {
+  AdamWOptions,
+  FusedAdamWStep,
+  FusedAdamWUpdate,
+  FusedGradNorm,
+  FusedOptimizer,
+} from './adamw.js';
 export { decays, noDecayKinds } from './param-groups.js';
 export type { NoDecayKind } from './param-groups.js';
 export { lrFactor, learningRate } from './schedule.js';

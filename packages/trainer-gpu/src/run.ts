@@ -13,7 +13,7 @@ import {
   transfer,
 } from '@procpt/model';
 import * as tf from '@tensorflow/tfjs-core';
-import { type BackendPreference, type BackendReport, selectBackend } from './backends.js';
+import { type BackendPreference, type BackendReport, fusedOptimizerFor, selectBackend } from './backends.js';
 import { latestCheckpoint, loadTrainCheckpoint } from './checkpoints.js';
 import type { RunConfig } from './config.js';
 import { type ResolvedData, resolveData } from './data.js';
@@ -188,6 +188,7 @@ export async function runTraining(config: RunConfig, options: RunOptions = {}): 
         steps: config.steps,
         trainable,
         optimizer: config.optimizer,
+        fusedOptimizer: await fusedOptimizerFor(backend),
         schedule: { ...config.schedule, totalSteps: config.steps },
         seed: config.seed,
         ...(curriculum ? { curriculum } : {}),

@@ -60,7 +60,12 @@ export class Trainer {
     resume?: ResumeState,
   ) {
     validateOptions(options);
-    this.optimizer = new AdamW(options.model.params, options.trainable, options.optimizer);
+    this.optimizer = new AdamW(
+      options.model.params,
+      options.trainable,
+      options.optimizer,
+      options.fusedOptimizer,
+    );
     this.state = resume ? { ...resume.state } : freshState(options.seed);
     if (resume) this.optimizer.loadState(resume.moments, resume.state.optimizerStep);
     this.log = options.metricsPath ? new MetricsLog(options.metricsPath) : undefined;
@@ -224,6 +229,7 @@ export class Trainer {
       maxNorm: o.optimizer.gradClip,
       dropoutSeeds: seeds,
       training: o.dropout ?? true,
+      fusedOptimizer: o.fusedOptimizer,
     });
     try {
       const both = tf.tidy(() => tf.stack([g.loss, g.norm]));
