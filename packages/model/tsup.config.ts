@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // kernel-spec: the subpath export @procpt/model/kernel-spec (names and types only, for kernel backends)
+  entry: ['src/index.ts', 'src/kernel-spec.ts'],
   format: ['esm'],
   dts: true,
   sourcemap: true,

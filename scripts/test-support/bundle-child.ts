@@ -1,10 +1,8 @@
 // Test support shared by packages whose tests run code in a child process (to SIGKILL it mid-run, or to
 // run --jobs workers): bundles a child entry with the @procpt/* packages taken from source.
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const packagesDir = resolve(fileURLToPath(new URL('../../packages', import.meta.url)));
+import { join } from 'node:path';
+import { packageSources } from './workspace-sources.js';
 
 /**
  * The esbuild `build` function (passed in: esbuild is a devDependency of the packages, not of the root).
@@ -25,12 +23,11 @@ export async function bundleTestChild(
   const outDir = join(options.packageDir, 'node_modules', '.cache', 'procpt-test');
   await mkdir(outDir, { recursive: true });
   const outfile = join(outDir, `${options.name}-${process.pid}.mjs`);
-  const alias = Object.fromEntries(
-    ['core', 'model', 'procgen', 'eval', 'tokenizer', 'trainer-gpu', 'corpora'].map((p) => [
-      `@procpt/${p}`,
-      join(packagesDir, p, 'src', 'index.ts'),
-    ]),
-  );
+  // (esbuild takes an exact alias over a prefix one: `@procpt/model/kernel-spec` is not `@procpt/model` + `/kernel-spec`)
+  const alias = Object.assign(
+    {},
+    ...['core', 'model', 'procgen', 'eval', 'tokenizer', 'trainer-gpu', 'corpora'].map(packageSources),
+  ) as Record<string, string>;
   await (build as (options: object) => Promise<unknown>)({
     entryPoints: [options.entry],
     bundle: true,

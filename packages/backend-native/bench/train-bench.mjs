@@ -8,21 +8,19 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Gpt, gptConfig, installWasmKernels } from '@procpt/model';
+import { biasGelu, fusedAttention, Gpt, gptConfig, layerNorm, maskedCrossEntropy } from '@procpt/model';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   NATIVE_BACKEND,
   adamwUpdate,
-  biasGelu,
-  fusedAttention,
-  layerNorm,
-  maskedCrossEntropy,
   nativeBackendInfo,
   registerNativeBackend,
   setNativeThreads,
 } from '../dist/index.js';
+// The trainer owns the wasm patches (turbo builds it first for `bench`).
+import { installWasmKernels } from '../../trainer-gpu/dist/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // PYTHON: a python3 with torch (default python3). The peers run without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE,

@@ -1,12 +1,11 @@
 import '@tensorflow/tfjs-backend-cpu';
-import { Gpt, gptConfig } from '@procpt/model';
+import { fusedAttention, Gpt, gptConfig } from '@procpt/model';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadAddon, type NativeAddon } from './addon.js';
 import {
   FUSED_KERNELS,
-  fusedAttention,
   NATIVE_BACKEND,
   nativeBackendInfo,
   registerNativeBackend,

@@ -6,14 +6,7 @@ export {
   setNativeThreads,
 } from './backend.js';
 export { NATIVE_BACKEND } from './kernel-util.js';
-// The fused ops and their kernel names live in @procpt/model (pure tfjs-core); re-exported for convenience.
-export {
-  FUSED_KERNELS,
-  biasGelu,
-  fusedAttention,
-  layerNorm,
-  maskedCrossEntropy,
-  maskedCrossEntropyStats,
-} from '@procpt/model';
+// The names of the fused kernels this backend implements (the op functions that call them are @procpt/model's).
+export { FUSED_KERNELS } from '@procpt/model/kernel-spec';
 export { type AdamWStep, adamwUpdate, globalGradNorm } from './optim.js';
 export { measurePeakFlops, type PeakFlops, type PeakFlopsOptions } from './peak.js';

@@ -1,4 +1,16 @@
-import { FUSED_KERNELS } from '@procpt/model';
+import {
+  type BiasGeluGradInputs,
+  type BiasGeluInputs,
+  FUSED_KERNELS,
+  type FusedAttentionAttrs,
+  type FusedAttentionGradInputs,
+  type FusedAttentionInputs,
+  type LayerNormAttrs,
+  type LayerNormGradInputs,
+  type LayerNormInputs,
+  type MaskedCrossEntropyAttrs,
+  type MaskedCrossEntropyInputs,
+} from '@procpt/model/kernel-spec';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon.js';
 import { allocF32 } from './pool.js';
@@ -11,9 +23,9 @@ function need<T>(v: T | null, what: string): T {
 }
 
 /** The attention kernels' optional `dropout` rate (default 0: none) and integer `seed` attrs, checked. */
-function dropoutAttrs(attrs: Record<string, unknown>): [number, number] {
-  const rate = (attrs.dropout as number | undefined) ?? 0;
-  const seed = (attrs.seed as number | undefined) ?? 0;
+function dropoutAttrs(attrs: FusedAttentionAttrs): [number, number] {
+  const rate = attrs.dropout ?? 0;
+  const seed = attrs.seed ?? 0;
   if (!(rate >= 0 && rate < 1))
     throw new Error(`procpt-native: attention dropout must be in [0, 1), got ${rate}`);
   if (!Number.isSafeInteger(seed))
@@ -21,15 +33,23 @@ function dropoutAttrs(attrs: Record<string, unknown>): [number, number] {
   return [rate, seed];
 }
 
-/** Registers the fused forward/backward kernels with the addon as their implementation. */
+/** A kernel's inputs as tfjs hands them over: the spec's names, any of which may be missing. */
+type Given<T> = Partial<T>;
+
+/**
+ * Registers the addon as the implementation of the fused forward/backward kernels, with the inputs, attributes and
+ * outputs that `@procpt/model/kernel-spec` specifies.
+ */
 export function registerFusedKernels(addon: NativeAddon): void {
   // qkv [B, T, 3d] -> [y [B, T, d], probs [B, H, T, T]] (probs before dropout: the backward regenerates the mask)
   overrideKernel(FUSED_KERNELS.attention, ({ inputs, backend, attrs }) => {
-    const qkv = inputs.qkv!;
+    const input = inputs as Given<FusedAttentionInputs>;
+    const attr = attrs as unknown as FusedAttentionAttrs;
+    const qkv = input.qkv!;
     const [b, t, d3] = qkv.shape as [number, number, number];
-    const h = attrs.nHead as number;
+    const h = attr.nHead;
     const d = d3 / 3;
-    const [rate, seed] = dropoutAttrs(attrs);
+    const [rate, seed] = dropoutAttrs(attr);
     // every fused kernel below writes all of its outputs: no zero fill needed
     const y = allocF32(b * t * d, true);
     const probs = allocF32(b * h * t * t, true);
@@ -48,16 +68,18 @@ export function registerFusedKernels(addon: NativeAddon): void {
     return [output(backend, [b, t, d], y), output(backend, [b, h, t, t], probs)];
   });
   overrideKernel(FUSED_KERNELS.attentionGrad, ({ inputs, backend, attrs }) => {
-    const qkv = inputs.qkv!;
+    const input = inputs as Given<FusedAttentionGradInputs>;
+    const attr = attrs as unknown as FusedAttentionAttrs;
+    const qkv = input.qkv!;
     const [b, t, d3] = qkv.shape as [number, number, number];
-    const h = attrs.nHead as number;
+    const h = attr.nHead;
     const d = d3 / 3;
-    const [rate, seed] = dropoutAttrs(attrs);
+    const [rate, seed] = dropoutAttrs(attr);
     const dqkv = allocF32(b * t * d3, true);
     addon.attentionBackward(
-      need(f32(backend, inputs.dy), 'dy'),
+      need(f32(backend, input.dy), 'dy'),
       need(f32(backend, qkv), 'qkv'),
-      need(f32(backend, inputs.probs), 'probs'),
+      need(f32(backend, input.probs), 'probs'),
       dqkv,
       b,
       t,
@@ -71,7 +93,9 @@ export function registerFusedKernels(addon: NativeAddon): void {
   });
   // x [..., D], gamma [D], beta [D] -> [y, mean [rows], rstd [rows]]
   overrideKernel(FUSED_KERNELS.layerNorm, ({ inputs, backend, attrs }) => {
-    const x = inputs.x!;
+    const input = inputs as Given<LayerNormInputs>;
+    const attr = attrs as unknown as LayerNormAttrs;
+    const x = input.x!;
     const dim = x.shape[x.shape.length - 1]!;
     const rows = sizeOf(x.shape) / dim;
     const y = allocF32(rows * dim, true);
@@ -79,14 +103,14 @@ export function registerFusedKernels(addon: NativeAddon): void {
     const rstd = allocF32(rows);
     addon.layerNormForward(
       need(f32(backend, x), 'x'),
-      need(f32(backend, inputs.gamma), 'gamma'),
-      need(f32(backend, inputs.beta), 'beta'),
+      need(f32(backend, input.gamma), 'gamma'),
+      need(f32(backend, input.beta), 'beta'),
       y,
       mean,
       rstd,
       rows,
       dim,
-      attrs.epsilon as number,
+      attr.epsilon,
     );
     return [
       output(backend, x.shape.slice(), y),
@@ -95,18 +119,19 @@ export function registerFusedKernels(addon: NativeAddon): void {
     ];
   });
   overrideKernel(FUSED_KERNELS.layerNormGrad, ({ inputs, backend }) => {
-    const x = inputs.x!;
+    const input = inputs as Given<LayerNormGradInputs>;
+    const x = input.x!;
     const dim = x.shape[x.shape.length - 1]!;
     const rows = sizeOf(x.shape) / dim;
     const dx = allocF32(rows * dim, true);
     const dg = allocF32(dim);
     const db = allocF32(dim);
     addon.layerNormBackward(
-      need(f32(backend, inputs.dy), 'dy'),
+      need(f32(backend, input.dy), 'dy'),
       need(f32(backend, x), 'x'),
-      need(f32(backend, inputs.gamma), 'gamma'),
-      need(f32(backend, inputs.mean), 'mean'),
-      need(f32(backend, inputs.rstd), 'rstd'),
+      need(f32(backend, input.gamma), 'gamma'),
+      need(f32(backend, input.mean), 'mean'),
+      need(f32(backend, input.rstd), 'rstd'),
       dx,
       dg,
       db,
@@ -117,12 +142,13 @@ export function registerFusedKernels(addon: NativeAddon): void {
   });
   // x [..., F], bias [F] -> gelu(x + bias)
   overrideKernel(FUSED_KERNELS.biasGelu, ({ inputs, backend }) => {
-    const x = inputs.x!;
+    const input = inputs as Given<BiasGeluInputs>;
+    const x = input.x!;
     const f = x.shape[x.shape.length - 1]!;
     const y = allocF32(sizeOf(x.shape), true);
     addon.biasGeluForward(
       need(f32(backend, x), 'x'),
-      need(f32(backend, inputs.bias), 'bias'),
+      need(f32(backend, input.bias), 'bias'),
       y,
       y.length / f,
       f,
@@ -130,14 +156,15 @@ export function registerFusedKernels(addon: NativeAddon): void {
     return output(backend, x.shape.slice(), y);
   });
   overrideKernel(FUSED_KERNELS.biasGeluGrad, ({ inputs, backend }) => {
-    const x = inputs.x!;
+    const input = inputs as Given<BiasGeluGradInputs>;
+    const x = input.x!;
     const f = x.shape[x.shape.length - 1]!;
     const dx = allocF32(sizeOf(x.shape), true);
     const db = allocF32(f);
     addon.biasGeluBackward(
-      need(f32(backend, inputs.dy), 'dy'),
+      need(f32(backend, input.dy), 'dy'),
       need(f32(backend, x), 'x'),
-      need(f32(backend, inputs.bias), 'bias'),
+      need(f32(backend, input.bias), 'bias'),
       dx,
       db,
       dx.length / f,
@@ -147,19 +174,21 @@ export function registerFusedKernels(addon: NativeAddon): void {
   });
   // h [N, d], w [V, d], targets int32 [N], weights [N] -> [lossSum [], correct [], dh [N, d], dw [V, d]]
   overrideKernel(FUSED_KERNELS.maskedCrossEntropy, ({ inputs, backend, attrs }) => {
-    const h = inputs.h!;
-    const w = inputs.w!;
+    const input = inputs as Given<MaskedCrossEntropyInputs>;
+    const attr = attrs as unknown as MaskedCrossEntropyAttrs;
+    const h = input.h!;
+    const w = input.w!;
     const [n, d] = h.shape as [number, number];
     const v = w.shape[0]!;
-    const withGrad = attrs.withGrad as boolean;
+    const withGrad = attr.withGrad;
     const lc = new Float64Array(2);
     const dh = withGrad ? allocF32(n * d) : null;
     const dw = withGrad ? allocF32(v * d) : null;
     addon.maskedCrossEntropy(
       need(f32(backend, h), 'h'),
       need(f32(backend, w), 'w'),
-      need(i32(backend, inputs.targets), 'targets'),
-      need(f32(backend, inputs.weights), 'weights'),
+      need(i32(backend, input.targets), 'targets'),
+      need(f32(backend, input.weights), 'weights'),
       n,
       v,
       d,

@@ -1,17 +1,16 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
-import { describe, expect, it } from 'vitest';
+// The model's fused ops (their standard-ops fallback on cpu) are the reference for this backend's kernels.
 import {
-  adamwUpdate,
   biasGelu,
   fusedAttention,
   layerNorm,
   maskedCrossEntropy,
   maskedCrossEntropyStats,
-  NATIVE_BACKEND,
-  registerNativeBackend,
-} from './index.js';
+} from '@procpt/model';
+import { describe, expect, it } from 'vitest';
+import { adamwUpdate, NATIVE_BACKEND, registerNativeBackend } from './index.js';
 import { onBackend, randomInts, randomTensor, randomValues, relError } from './test-util.js';
 
 const status = registerNativeBackend();

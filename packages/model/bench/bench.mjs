@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { Gpt, gptConfig, installCpuKernels, installWasmKernels } from '../dist/index.js';
+import { Gpt, gptConfig } from '../dist/index.js';
+// The trainer owns the patches that let the stock backends train the model (turbo builds it first for `bench`).
+import { installCpuKernels, installWasmKernels } from '../../trainer-gpu/dist/index.js';
 
 tf.env().set('PROD', true);
 const STEPS = Number(process.env.BENCH_STEPS ?? 3);

@@ -1,60 +1,19 @@
+// The fused transformer ops. Each runs its custom kernel (kernel-spec.ts) when the active backend registers it, and
+// otherwise the one standard-tfjs composition of the same maths below: one fallback per op.
 import { ProcptError } from '@procpt/core';
 import * as tf from '@tensorflow/tfjs-core';
-
-/**
- * Names of procpt's fused transformer kernels. Backends may register implementations under these names
- * (`@procpt/backend-native` does, for `procpt-native`); the op functions below run them when the active backend
- * has them and otherwise compute the same maths with standard tfjs ops.
- */
-export const FUSED_KERNELS = {
-  attention: 'ProcptFusedAttention',
-  attentionGrad: 'ProcptFusedAttentionGrad',
-  layerNorm: 'ProcptLayerNorm',
-  layerNormGrad: 'ProcptLayerNormGrad',
-  biasGelu: 'ProcptBiasGelu',
-  biasGeluGrad: 'ProcptBiasGeluGrad',
-  maskedCrossEntropy: 'ProcptMaskedCrossEntropy',
-} as const;
-
-/** True when the active backend registers fused kernel `name` (one of {@link FUSED_KERNELS}' values). */
-export function hasFusedKernel(name: string): boolean {
-  return tf.getKernel(name, tf.getBackend()) !== undefined;
-}
-
-/** Whether gradients are being recorded right now (tfjs keeps this internal). */
-function tapeOn(): boolean {
-  const engine = tf.engine() as unknown as { isTapeOn?: () => boolean };
-  return engine.isTapeOn?.() ?? true;
-}
-
-function run(name: string, inputs: tf.NamedTensorMap, attrs: Record<string, unknown> = {}): tf.Tensor[] {
-  const r = tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap);
-  return Array.isArray(r) ? (r as tf.Tensor[]) : [r as tf.Tensor];
-}
-
-/** Forward of a fused op: returns the value and the gradient function (one gradient per input). */
-type FusedForward = (
-  inputs: tf.Tensor[],
-  save: tf.GradSaveFunc,
-) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] };
-
-/** `tf.customGrad` over `n` tensor inputs with a typed forward (tfjs' own typing cannot express it). */
-function custom(n: number, f: FusedForward): (...xs: tf.Tensor[]) => tf.Tensor {
-  const wrapped = (...args: unknown[]) => {
-    const r = f(args.slice(0, n) as tf.Tensor[], args[n] as tf.GradSaveFunc);
-    return {
-      value: r.value,
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => r.gradFunc(dy as tf.Tensor, saved),
-    };
-  };
-  return tf.customGrad(wrapped as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (
-    ...xs: tf.Tensor[]
-  ) => tf.Tensor;
-}
-
-function causalMask(t: number): tf.Tensor2D {
-  return tf.tidy(() => tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([t, t]), -1, 0)), -1e9) as tf.Tensor2D);
-}
+import { hasFusedKernel, runFusedKernel, tapeOn, withGradient } from './fused-kernel.js';
+import {
+  type BiasGeluGradInputs,
+  type BiasGeluInputs,
+  FUSED_KERNELS,
+  type FusedAttentionAttrs,
+  type FusedAttentionGradInputs,
+  type FusedAttentionInputs,
+  type LayerNormAttrs,
+  type LayerNormGradInputs,
+  type LayerNormInputs,
+} from './kernel-spec.js';
 
 /** Dropout on the attention probabilities of {@link fusedAttention}. */
 export interface AttentionDropout {
@@ -67,8 +26,8 @@ export interface AttentionDropout {
 /**
  * Causal multi-head self-attention straight from the fused `c_attn` output: `qkv` is [B, T, 3d] (q | k | v along
  * the last axis, head h in columns h·d/H … (h+1)·d/H of each), the result is the heads' outputs merged back to
- * [B, T, d] (before `c_proj`). On a backend with the fused kernel (`procpt-native`) one kernel does QKᵀ·scale, the causal mask, softmax and ·V
- * (and one its backward); on any other backend the same maths runs as standard tfjs ops.
+ * [B, T, d] (before `c_proj`). On a backend with the fused kernel (`procpt-native`) one kernel does QKᵀ·scale, the
+ * causal mask, softmax and ·V (and one its backward); on any other backend the same maths runs as standard tfjs ops.
  *
  * With `options.dropout` p > 0 the probabilities are dropped (kept with probability 1 − p, scaled by 1/(1 − p))
  * before ·V. The fused kernel draws its mask from a stateless hash of (seed, b, h, i, j) and regenerates it in the
@@ -92,24 +51,44 @@ export function fusedAttention(qkv: tf.Tensor3D, nHead: number, options: Attenti
   }
   if (!hasFusedKernel(FUSED_KERNELS.attention)) return attentionComposite(qkv, nHead, dropout, seed);
   // rate 0 passes no dropout attrs: exactly the kernel call of the dropout-free path
-  const attrs = dropout > 0 ? { nHead, dropout, seed } : { nHead };
+  const attrs: FusedAttentionAttrs = dropout > 0 ? { nHead, dropout, seed } : { nHead };
+  const forward = (x: tf.Tensor) =>
+    runFusedKernel(FUSED_KERNELS.attention, { qkv: x } satisfies FusedAttentionInputs<tf.Tensor>, attrs);
   if (!tapeOn()) {
-    const [y, probs] = run(FUSED_KERNELS.attention, { qkv }, attrs);
+    const [y, probs] = forward(qkv);
     probs!.dispose();
     return y as tf.Tensor3D;
   }
-  const f = custom(1, ([x], save) => {
-    const [y, probs] = run(FUSED_KERNELS.attention, { qkv: x! }, attrs);
+  const f = withGradient(1, ([x], save) => {
+    const [y, probs] = forward(x!);
     save([x!, probs!]);
     return {
       value: y!,
-      gradFunc: (dy, saved) =>
-        run(FUSED_KERNELS.attentionGrad, { dy, qkv: saved[0]!, probs: saved[1]! }, attrs),
+      gradFunc: (dy, [xs, ps]) =>
+        runFusedKernel(
+          FUSED_KERNELS.attentionGrad,
+          { dy, qkv: xs!, probs: ps! } satisfies FusedAttentionGradInputs<tf.Tensor>,
+          attrs,
+        ),
     };
   });
   return f(qkv) as tf.Tensor3D;
 }
 
+const maskCache = new Map<number, Float32Array>();
+/** Additive causal mask [T, T]: 0 on and below the diagonal, -1e9 above (exp underflows to exactly 0). */
+function causalMask(t: number): tf.Tensor2D {
+  let m = maskCache.get(t);
+  if (!m) {
+    m = new Float32Array(t * t);
+    for (let i = 0; i < t; i++) m.fill(-1e9, i * t + i + 1, (i + 1) * t);
+    if (maskCache.size > 8) maskCache.clear();
+    maskCache.set(t, m);
+  }
+  return tf.tensor2d(m, [t, t]);
+}
+
+/** {@link fusedAttention} as standard tfjs ops; the dropout is `tf.dropout` seeded with `seed`. */
 function attentionComposite(qkv: tf.Tensor3D, nHead: number, dropout: number, seed: number): tf.Tensor3D {
   return tf.tidy(() => {
     const [b, t, d3] = qkv.shape;
@@ -149,18 +128,31 @@ export function layerNorm<T extends tf.Tensor>(
       return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(variance, epsilon))), gamma), beta) as T;
     });
   }
+  const attrs: LayerNormAttrs = { epsilon };
+  const forward = (xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+    runFusedKernel(
+      FUSED_KERNELS.layerNorm,
+      { x: xi, gamma: g, beta: b } satisfies LayerNormInputs<tf.Tensor>,
+      attrs,
+    );
   if (!tapeOn()) {
-    const [y, mean, rstd] = run(FUSED_KERNELS.layerNorm, { x, gamma, beta }, { epsilon });
+    const [y, mean, rstd] = forward(x, gamma, beta);
     tf.dispose([mean!, rstd!]);
     return y as T;
   }
-  const f = custom(3, ([xi, g, b], save) => {
-    const [y, mean, rstd] = run(FUSED_KERNELS.layerNorm, { x: xi!, gamma: g!, beta: b! }, { epsilon });
+  const f = withGradient(3, ([xi, g, b], save) => {
+    const [y, mean, rstd] = forward(xi!, g!, b!);
     save([xi!, g!, mean!, rstd!]);
     return {
       value: y!,
-      gradFunc: (dy, s) =>
-        run(FUSED_KERNELS.layerNormGrad, { dy, x: s[0]!, gamma: s[1]!, mean: s[2]!, rstd: s[3]! }),
+      gradFunc: (dy, [xs, gs, ms, rs]) =>
+        runFusedKernel(FUSED_KERNELS.layerNormGrad, {
+          dy,
+          x: xs!,
+          gamma: gs!,
+          mean: ms!,
+          rstd: rs!,
+        } satisfies LayerNormGradInputs<tf.Tensor>),
     };
   });
   return f(x, gamma, beta) as T;
@@ -182,107 +174,20 @@ export function biasGelu<T extends tf.Tensor>(x: T, bias: tf.Tensor1D): T {
       return tf.mul(tf.mul(u, 0.5), tf.add(tf.tanh(inner), 1)) as T;
     });
   }
-  if (!tapeOn()) return run(FUSED_KERNELS.biasGelu, { x, bias })[0] as T;
-  const f = custom(2, ([xi, b], save) => {
+  const forward = (xi: tf.Tensor, b: tf.Tensor) =>
+    runFusedKernel(FUSED_KERNELS.biasGelu, { x: xi, bias: b } satisfies BiasGeluInputs<tf.Tensor>)[0]!;
+  if (!tapeOn()) return forward(x, bias) as T;
+  const f = withGradient(2, ([xi, b], save) => {
     save([xi!, b!]);
     return {
-      value: run(FUSED_KERNELS.biasGelu, { x: xi!, bias: b! })[0]!,
-      gradFunc: (dy, s) => run(FUSED_KERNELS.biasGeluGrad, { dy, x: s[0]!, bias: s[1]! }),
+      value: forward(xi!, b!),
+      gradFunc: (dy, [xs, bs]) =>
+        runFusedKernel(FUSED_KERNELS.biasGeluGrad, {
+          dy,
+          x: xs!,
+          bias: bs!,
+        } satisfies BiasGeluGradInputs<tf.Tensor>),
     };
   });
   return f(x, bias) as T;
-}
-
-function checkCE(h: tf.Tensor2D, w: tf.Tensor2D, targets: tf.Tensor1D, weights: tf.Tensor1D): void {
-  const n = h.shape[0];
-  if (
-    h.rank !== 2 ||
-    w.rank !== 2 ||
-    h.shape[1] !== w.shape[1] ||
-    targets.shape[0] !== n ||
-    weights.shape[0] !== n
-  ) {
-    throw new ProcptError(
-      'usage',
-      `maskedCrossEntropy: expected h [N, d], w [V, d], targets [N], weights [N]; got [${h.shape}], [${w.shape}], [${targets.shape}], [${weights.shape}]`,
-    );
-  }
-  if (targets.dtype !== 'int32' || weights.dtype !== 'float32') {
-    throw new ProcptError(
-      'usage',
-      `maskedCrossEntropy: targets must be int32 and weights float32, got ${targets.dtype} / ${weights.dtype}`,
-    );
-  }
-}
-
-/**
- * Σᵢ weightsᵢ · CE(hᵢ·Wᵀ, targetsᵢ): the weighted (masked) sum of next-token cross-entropies with the output
- * head fused in. Differentiable w.r.t. `h` and `w`. On `procpt-native` logits are formed chunk by chunk and the
- * gradients in the same pass, so [N, V] never exists; elsewhere it is the plain composite (logits, logSumExp).
- */
-export function maskedCrossEntropy(
-  h: tf.Tensor2D,
-  w: tf.Tensor2D,
-  targets: tf.Tensor1D,
-  weights: tf.Tensor1D,
-): tf.Scalar {
-  checkCE(h, w, targets, weights);
-  if (!hasFusedKernel(FUSED_KERNELS.maskedCrossEntropy)) {
-    return tf.tidy(() => {
-      const logits = tf.matMul(h, w, false, true);
-      const targetLogit = tf.sum(tf.mul(h, tf.gather(w, targets)), 1);
-      return tf.sum(tf.mul(tf.sub(tf.logSumExp(logits, 1), targetLogit), weights)) as tf.Scalar;
-    });
-  }
-  if (!tapeOn()) {
-    const [loss, correct] = run(
-      FUSED_KERNELS.maskedCrossEntropy,
-      { h, w, targets, weights },
-      { withGrad: false },
-    );
-    correct!.dispose();
-    return loss as tf.Scalar;
-  }
-  const f = custom(2, ([hi, wi], save) => {
-    const [loss, correct, dh, dw] = run(
-      FUSED_KERNELS.maskedCrossEntropy,
-      { h: hi!, w: wi!, targets, weights },
-      { withGrad: true },
-    );
-    correct!.dispose();
-    save([dh!, dw!]);
-    return {
-      value: loss!,
-      gradFunc: (dy, s) => [tf.mul(s[0]!, dy), tf.mul(s[1]!, dy)],
-    };
-  });
-  return f(h, w) as tf.Scalar;
-}
-
-/**
- * Evaluation form of {@link maskedCrossEntropy}: the weighted loss sum and the weighted number of rows whose
- * argmax logit is the target (first maximum wins, as `tf.argMax`). No gradients.
- */
-export function maskedCrossEntropyStats(
-  h: tf.Tensor2D,
-  w: tf.Tensor2D,
-  targets: tf.Tensor1D,
-  weights: tf.Tensor1D,
-): { lossSum: tf.Scalar; correct: tf.Scalar } {
-  checkCE(h, w, targets, weights);
-  if (!hasFusedKernel(FUSED_KERNELS.maskedCrossEntropy)) {
-    return tf.tidy(() => {
-      const logits = tf.matMul(h, w, false, true);
-      const targetLogit = tf.sum(tf.mul(h, tf.gather(w, targets)), 1);
-      const lossSum = tf.sum(tf.mul(tf.sub(tf.logSumExp(logits, 1), targetLogit), weights)) as tf.Scalar;
-      const hit = tf.cast(tf.equal(tf.argMax(logits, 1), targets), 'float32');
-      return { lossSum, correct: tf.sum(tf.mul(hit, weights)) as tf.Scalar };
-    });
-  }
-  const [lossSum, correct] = run(
-    FUSED_KERNELS.maskedCrossEntropy,
-    { h, w, targets, weights },
-    { withGrad: false },
-  );
-  return { lossSum: lossSum as tf.Scalar, correct: correct as tf.Scalar };
 }

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { flopsPerToken, gptConfig, MODEL_PRESETS, parameterCount } from './config.js';
 import { Gpt } from './gpt.js';
-import { installWasmKernels } from './kernels.js';
+import { installWasmKernels } from '../../../scripts/test-support/stock-patches.js';
 import { parameterGroup, parameterSpecs } from './names.js';
 
 beforeAll(async () => {

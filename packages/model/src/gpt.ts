@@ -2,16 +2,8 @@ import { ProcptError } from '@procpt/core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { type GptConfig, validateConfig } from './config.js';
-import {
-  biasGelu,
-  FUSED_KERNELS,
-  fusedAttention,
-  hasFusedKernel,
-  layerNorm,
-  maskedCrossEntropy,
-  maskedCrossEntropyStats,
-} from './fused-ops.js';
-import { chunkRowsFor, fusedHeadLossSum, headEvalSums } from './head.js';
+import { biasGelu, fusedAttention, layerNorm } from './fused-ops.js';
+import { chunkRowsFor, maskedCrossEntropy, maskedCrossEntropyStats } from './head.js';
 import { initialValues } from './init.js';
 import { parameterSpecs } from './names.js';
 
@@ -44,19 +36,6 @@ interface Block {
   mlpB: tf.Variable;
 }
 
-const maskCache = new Map<number, Float32Array>();
-/** Additive causal mask [T, T]: 0 on and below the diagonal, -1e9 above (exp underflows to 0). */
-function causalMask(t: number): Float32Array {
-  let m = maskCache.get(t);
-  if (!m) {
-    m = new Float32Array(t * t);
-    for (let i = 0; i < t; i++) m.fill(-1e9, i * t + i + 1, (i + 1) * t);
-    if (maskCache.size > 8) maskCache.clear();
-    maskCache.set(t, m);
-  }
-  return m;
-}
-
 /** `x·W + b` as one fused matmul-with-bias (a single kernel on backends that fuse it). */
 function linear(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
   return tf.fused.matMul({ a: x, b: w as tf.Tensor2D, bias: b }) as tf.Tensor2D;
@@ -66,9 +45,10 @@ function linear(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
  * GPT-2 (HF `GPT2LMHeadModel` semantics) on tfjs-core ops only: pre-LN blocks, learned absolute
  * positions, gelu_new, 4d MLP, causal softmax attention, tied or untied head. Every matmul is 2-D
  * ([B·T, d] × [d, out]) except the two per-head attention products, so backends with a fast 2-D
- * GEMM path (wasm/XNNPACK) use it. LayerNorm, bias+GELU, attention and the loss go through the
- * fused ops of `fused-ops.ts`, which run one kernel each where the backend registers it (procpt-native)
- * and plain tfjs ops elsewhere. Runs on whatever backend is active; never selects one.
+ * GEMM path (wasm/XNNPACK) use it. LayerNorm, bias+GELU, attention and the head + loss are the fused
+ * ops of `fused-ops.ts` and `head.ts`, each called once: one kernel where the backend registers it
+ * (kernel-spec.ts; procpt-native does) and plain tfjs ops elsewhere. Runs on whatever backend is active;
+ * never selects one.
  */
 export class Gpt {
   /** The architecture. */
@@ -170,30 +150,17 @@ export class Gpt {
     const seed = options.dropoutSeed ?? this.dropoutCounter++;
     const drop = (x: tf.Tensor): tf.Tensor =>
       rate > 0 ? tf.dropout(x, rate, undefined, seed * 1009 + site++) : x;
-    const hd = d / nHead;
     const eps = this.config.layerNormEpsilon;
-    // One fused kernel for QKᵀ, mask, softmax, attention dropout and ·V where the backend has it. Its dropout
-    // masks come from a stateless hash, not tf.dropout's: training is deterministic per backend, not across them.
-    const fusedAtt = hasFusedKernel(FUSED_KERNELS.attention);
     return tf.tidy(() => {
       const ids = tf.reshape(tokens, [b * t]);
       const tok = tf.reshape(tf.gather(this.param('transformer.wte.weight'), ids), [b, t, d]);
       const pos = tf.slice(this.param('transformer.wpe.weight'), [0, 0], [t, d]);
       let x = drop(tf.reshape(tf.add(tok, pos), [b * t, d])) as tf.Tensor2D;
-      // additive causal mask: -1e9 above the diagonal (exp underflows to exactly 0)
-      const mask = fusedAtt ? null : tf.tensor2d(causalMask(t), [t, t]);
-      const scale = 1 / Math.sqrt(hd);
-      const heads = (m: tf.Tensor) => tf.transpose(tf.reshape(m, [b, t, nHead, hd]), [0, 2, 1, 3]);
       const attention = (qkv: tf.Tensor2D): tf.Tensor2D => {
-        if (!mask) {
-          // the same per-site seed as the composite path's tf.dropout on the probabilities
-          const att = rate > 0 ? { dropout: rate, seed: seed * 1009 + site++ } : {};
-          return tf.reshape(fusedAttention(tf.reshape(qkv, [b, t, 3 * d]), nHead, att), [b * t, d]);
-        }
-        const [q, k, v] = tf.split(qkv, 3, 1) as [tf.Tensor, tf.Tensor, tf.Tensor];
-        const scores = tf.add(tf.mul(tf.matMul(heads(q), heads(k), false, true), scale), mask);
-        const att = drop(tf.softmax(scores));
-        return tf.reshape(tf.transpose(tf.matMul(att, heads(v)), [0, 2, 1, 3]), [b * t, d]);
+        // Attention dropout is seeded per site like `drop`; a fused kernel hashes its own masks from that seed,
+        // so training is deterministic per backend, not across backends.
+        const att = rate > 0 ? { dropout: rate, seed: seed * 1009 + site++ } : {};
+        return tf.reshape(fusedAttention(tf.reshape(qkv, [b, t, 3 * d]), nHead, att), [b * t, d]);
       };
       for (const blk of this.blocks) {
         const h = layerNorm(x, blk.ln1w as tf.Tensor1D, blk.ln1b as tf.Tensor1D, eps);
@@ -232,16 +199,8 @@ export class Gpt {
       const { inputs, targets, weights } = this.shift(tokens, lossMask);
       const h = this.hidden(inputs, options);
       const head = this.param(this.headName) as tf.Tensor2D;
-      // The fused CE kernel never materialises [N, V]; elsewhere the chunked head keeps memory bounded.
-      const sum = hasFusedKernel(FUSED_KERNELS.maskedCrossEntropy)
-        ? maskedCrossEntropy(h, head, targets, weights)
-        : fusedHeadLossSum(
-            h,
-            head,
-            targets,
-            weights,
-            options.chunkRows ?? chunkRowsFor(this.config.vocabSize),
-          );
+      const chunkRows = options.chunkRows ?? chunkRowsFor(this.config.vocabSize);
+      const sum = maskedCrossEntropy(h, head, targets, weights, { chunkRows });
       return tf.div(sum, tf.maximum(tf.sum(weights), 1)) as tf.Scalar;
     });
   }
@@ -255,12 +214,8 @@ export class Gpt {
       const { inputs, targets, weights } = this.shift(tokens, lossMask);
       const h = this.hidden(inputs);
       const head = this.param(this.headName) as tf.Tensor2D;
-      if (hasFusedKernel(FUSED_KERNELS.maskedCrossEntropy)) {
-        const { lossSum, correct } = maskedCrossEntropyStats(h, head, targets, weights);
-        return tf.stack([lossSum, tf.sum(weights), correct]);
-      }
-      const [l, c, k] = headEvalSums(h, head, targets, weights, chunkRowsFor(this.config.vocabSize));
-      return tf.stack([l, c, k]);
+      const { lossSum, correct } = maskedCrossEntropyStats(h, head, targets, weights);
+      return tf.stack([lossSum, tf.sum(weights), correct]);
     });
     const [lossSum, count, correct] = Array.from(await sums.data());
     sums.dispose();

@@ -14,7 +14,6 @@ export { parameterGroup, parameterSpecs, canonicalName } from './names.js';
 export type { ParameterGroup, ParameterSpec, InitKind } from './names.js';
 export { Gpt } from './gpt.js';
 export type { ForwardOptions, LossOptions } from './gpt.js';
-export { chunkRowsFor } from './head.js';
 export {
   CHECKPOINT_FILES,
   loadCheckpoint,
@@ -28,14 +27,11 @@ export { decodeSafetensors, encodeSafetensors, readSafetensors, writeSafetensors
 export type { RawTensor, SafetensorsDtype } from './safetensors.js';
 export { assemble, trainableNames, transfer } from './transfer.js';
 export type { AssemblySpec, TransferPart, TransferSpec } from './transfer.js';
-export { installCpuKernels, installWasmKernels } from './kernels.js';
-export {
-  FUSED_KERNELS,
-  biasGelu,
-  fusedAttention,
-  hasFusedKernel,
-  layerNorm,
-  maskedCrossEntropy,
-  maskedCrossEntropyStats,
-} from './fused-ops.js';
+// Fused ops: one kernel where the backend registers it (names and signatures: ./kernel-spec, also the subpath
+// export @procpt/model/kernel-spec), standard tfjs ops elsewhere.
+export { FUSED_KERNELS } from './kernel-spec.js';
+export { hasFusedKernel } from './fused-kernel.js';
+export { biasGelu, fusedAttention, layerNorm } from './fused-ops.js';
 export type { AttentionDropout } from './fused-ops.js';
+export { chunkRowsFor, maskedCrossEntropy, maskedCrossEntropyStats } from './head.js';
+export type { CrossEntropyOptions } from './head.js';

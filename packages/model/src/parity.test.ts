@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadParityFixture, parityWeights, relErr } from '../../../scripts/test-support/parity-fixture.js';
 import type { GptConfig } from './config.js';
 import { Gpt } from './gpt.js';
-import { installWasmKernels } from './kernels.js';
+import { installWasmKernels } from '../../../scripts/test-support/stock-patches.js';
 
 const fixture = loadParityFixture<GptConfig>();
 type ParityCase = (typeof fixture.cases)[number];

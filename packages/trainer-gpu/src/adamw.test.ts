@@ -2,8 +2,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fixture from './fixtures/adamw.json' with { type: 'json' };
-import { AdamW, globalNormClip } from './adamw.js';
-import { listBackends, selectBackend } from './backends.js';
+import { AdamW, type FusedOptimizer, globalNormClip } from './adamw.js';
+import { fusedOptimizerFor, listBackends, selectBackend } from './backends.js';
 import { decays } from './param-groups.js';
 
 beforeAll(async () => {
@@ -157,8 +157,11 @@ const SHAPES: Record<string, number[]> = {
   'transformer.wte.weight': [211, 96],
 };
 
-/** Three clipped AdamW steps (clip 0.05: every step clips) on the active backend; weights, moments, norms. */
-async function clippedSteps(): Promise<{
+/**
+ * Three clipped AdamW steps (clip 0.05: every step clips) on the active backend, with its fused optimizer if
+ * given; weights, moments, norms.
+ */
+async function clippedSteps(fused?: FusedOptimizer): Promise<{
   values: Record<string, Float32Array>;
   norms: number[];
   leaked: number;
@@ -179,7 +182,7 @@ async function clippedSteps(): Promise<{
       ),
     ]),
   );
-  const opt = new AdamW(params, names, { ...ADAMW, weightDecay: 0.1, noDecay: ['bias', 'ln'] });
+  const opt = new AdamW(params, names, { ...ADAMW, weightDecay: 0.1, noDecay: ['bias', 'ln'] }, fused);
   const norms: number[] = [];
   const before = tf.memory().numTensors;
   for (let step = 0; step < 3; step++) {
@@ -189,7 +192,7 @@ async function clippedSteps(): Promise<{
         tf.tensor(lcg(params.get(n)!.size, 100 * step + i + 7, 0.02 * (i + 1)), SHAPES[n]),
       ]),
     );
-    const { norm, scale } = globalNormClip(grads, 0.05);
+    const { norm, scale } = globalNormClip(grads, 0.05, fused);
     norms.push((await norm.data())[0]!);
     expect((await scale.data())[0]).toBeLessThan(1);
     opt.applyGradients(grads, 1e-2, scale);
@@ -214,8 +217,7 @@ describe.skipIf(native?.status !== 'available')(
     it('native norm and in-pass clip factor match the cpu tfjs path (weights and moments within 1e-5)', async () => {
       await selectBackend('cpu');
       const ref = await clippedSteps();
-      await selectBackend('procpt-native');
-      const got = await clippedSteps();
+      const got = await clippedSteps(await fusedOptimizerFor(await selectBackend('procpt-native')));
       expect(got.leaked).toBe(0);
       expect(ref.leaked).toBe(0);
       for (let s = 0; s < 3; s++)
@@ -225,18 +227,18 @@ describe.skipIf(native?.status !== 'available')(
     });
 
     it('runs no tfjs kernel for the norm or the clipped update, and keeps a NaN norm NaN', async () => {
-      await selectBackend('procpt-native');
+      const fused = await fusedOptimizerFor(await selectBackend('procpt-native'));
       const p = tf.variable(tf.tensor(lcg(5000, 3, 1)));
-      const opt = new AdamW(new Map([['w', p]]), ['w']);
+      const opt = new AdamW(new Map([['w', p]]), ['w'], undefined, fused);
       const g = tf.tensor(lcg(5000, 4, 1));
       const info = await tf.profile(() => {
-        const { norm, scale } = globalNormClip({ w: g }, 0.1);
+        const { norm, scale } = globalNormClip({ w: g }, 0.1, fused);
         opt.applyGradients({ w: g }, 1e-3, scale);
         tf.dispose([norm, scale]);
       });
       expect(info.kernels.map((k) => k.name)).toEqual([]);
       const bad = tf.tensor(Float32Array.from(lcg(5000, 5, 1), (x, i) => (i === 4999 ? Number.NaN : x)));
-      const { norm, scale } = globalNormClip({ w: bad }, 1);
+      const { norm, scale } = globalNormClip({ w: bad }, 1, fused);
       expect((await norm.data())[0]).toBeNaN();
       expect((await scale.data())[0]).toBeNaN();
       tf.dispose([p, g, bad, norm, scale]);

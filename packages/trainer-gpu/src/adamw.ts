@@ -25,7 +25,7 @@ export const ADAMW_DEFAULTS: AdamWOptions = {
 };
 
 /** Hyperparameters of one fused update (the shape of `@procpt/backend-native`'s `adamwUpdate`). */
-interface FusedAdamWStep {
+export interface FusedAdamWStep {
   lr: number;
   beta1: number;
   beta2: number;
@@ -48,20 +48,21 @@ export type FusedAdamWUpdate = (
 /** The global L2 norm of gradients as a number, without tfjs temporaries (`@procpt/backend-native`'s `globalGradNorm`). */
 export type FusedGradNorm = (grads: readonly tf.Tensor[]) => number;
 
-let fused: { backend: string; update: FusedAdamWUpdate; gradNorm: FusedGradNorm } | null = null;
-
 /**
- * Makes {@link AdamW} use `update` (one native in-place pass per parameter, the clip factor applied inside it) and
- * {@link globalNormClip} use `gradNorm` whenever `backend` is the active tfjs backend. Called by `selectBackend` when
- * it activates procpt-native; internal to the package.
+ * A backend's own optimizer passes: procpt-native's in-place AdamW update (one native pass per parameter, the clip
+ * factor applied inside it) and gradient norm. `fusedOptimizerFor(report)` gives the selected backend's. {@link AdamW}
+ * and {@link globalNormClip} use them only while `backend` is the active tfjs backend, and tfjs ops otherwise.
  */
-export function useFusedAdamW(backend: string, update: FusedAdamWUpdate, gradNorm: FusedGradNorm): void {
-  fused = { backend, update, gradNorm };
+export interface FusedOptimizer {
+  /** The tfjs backend the passes work on. */
+  backend: string;
+  update: FusedAdamWUpdate;
+  gradNorm: FusedGradNorm;
 }
 
-/** The fused hooks when their backend is the active one. */
-function activeFused(): typeof fused {
-  return fused && tf.getBackend() === fused.backend ? fused : null;
+/** `fused` when its backend is the active one. */
+function activeOn(fused: FusedOptimizer | undefined): FusedOptimizer | undefined {
+  return fused && tf.getBackend() === fused.backend ? fused : undefined;
 }
 
 /** Prefixes of the moment tensors in {@link AdamW.stateTensors} (PyTorch's state names). */
@@ -70,9 +71,9 @@ const V = 'optimizer.exp_avg_sq.';
 
 /**
  * AdamW with decoupled weight decay on `tf.Variable`s, following `torch.optim.AdamW` operation for
- * operation (on procpt-native as one fused in-place native pass per parameter). Moments are keyed by parameter NAME (never by position), created up front for every
- * trained parameter, and updated in place, so the state survives any reordering and round-trips
- * through a checkpoint exactly.
+ * operation (given procpt-native's {@link FusedOptimizer}, as one fused in-place native pass per parameter).
+ * Moments are keyed by parameter NAME (never by position), created up front for every trained parameter, and
+ * updated in place, so the state survives any reordering and round-trips through a checkpoint exactly.
  */
 export class AdamW {
   /** Number of updates applied so far (PyTorch's `step`, used for bias correction). */
@@ -86,11 +87,13 @@ export class AdamW {
   /**
    * @param params every parameter by name (e.g. `Gpt.params`)
    * @param trained names to update (frozen parameters are simply not listed)
+   * @param fused the backend's fused update, used while its backend is active (see {@link FusedOptimizer})
    */
   constructor(
     params: ReadonlyMap<string, tf.Variable>,
     trained: readonly string[],
     readonly options: AdamWOptions = ADAMW_DEFAULTS,
+    private readonly fused?: FusedOptimizer,
   ) {
     for (const name of trained) {
       if (!params.has(name))
@@ -121,7 +124,7 @@ export class AdamW {
   applyGradients(grads: Readonly<Record<string, tf.Tensor>>, lr: number, gradScale?: tf.Scalar): void {
     this.t += 1;
     const { beta1, beta2, eps, weightDecay } = this.options;
-    const native = activeFused();
+    const native = activeOn(this.fused);
     if (native) {
       this.applyFused(native.update, grads, lr, gradScale);
       return;
@@ -227,15 +230,17 @@ export class AdamW {
 
 /**
  * Global L2 norm of `grads` and the PyTorch `clip_grad_norm_` factor `min(1, maxNorm / (norm + 1e-6))`
- * (factor 1 when `maxNorm` is `null`). Both are new scalar tensors owned by the caller. On procpt-native the norm
- * is one native pass (float64 accumulation, no temporaries) and the factor is computed in float32 arithmetic, as the
- * tensor ops would; a NaN/Infinity norm stays NaN/Infinity so the trainer's finiteness guard still sees it.
+ * (factor 1 when `maxNorm` is `null`). Both are new scalar tensors owned by the caller. With a `fused` optimizer
+ * whose backend is active (procpt-native's) the norm is one native pass (float64 accumulation, no temporaries) and
+ * the factor is computed in float32 arithmetic, as the tensor ops would; a NaN/Infinity norm stays NaN/Infinity so
+ * the trainer's finiteness guard still sees it.
  */
 export function globalNormClip(
   grads: Readonly<Record<string, tf.Tensor>>,
   maxNorm: number | null,
+  fused?: FusedOptimizer,
 ): { norm: tf.Scalar; scale: tf.Scalar } {
-  const native = activeFused();
+  const native = activeOn(fused);
   if (native) {
     const norm = Math.fround(native.gradNorm(Object.values(grads)));
     const f = Math.fround;

@@ -1,19 +1,15 @@
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
-import { basename } from 'node:path';
 import { ProcptError } from '@procpt/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { useFusedAdamW } from './adamw.js';
-import { installCpuKernels, installWasmKernels } from '@procpt/model';
+import type { FusedOptimizer } from './adamw.js';
+import { installCpuKernels, installWasmKernels, installWebGpuKernels } from './stock-patches.js';
 import {
-  type WebGpuAdapter,
   adapterLabel,
-  importWebGpuBackend,
   initWebGpuRuntime,
-  installWebGpuKernels,
-  isSoftwareVulkanManifest,
-  gpuDeviceNodes,
-  vulkanDriverManifests,
+  loadWebGpu,
+  SoftwareAdapter,
+  type WebGpuAdapter,
   watchWebGpuErrors,
 } from './webgpu.js';
 
@@ -112,37 +108,6 @@ const TFJS_NODE_GPU_NEEDS =
 
 const WEBGPU_NEEDS =
   'pnpm add @tensorflow/tfjs-backend-webgpu@4.22.0 webgpu@0.6.2 and a Vulkan driver (NVIDIA/AMD/Intel; Mesa >= 23 lavapipe gives a CPU adapter that only an explicit --backend webgpu uses). PROCPT_DAWN_FLAGS passes Dawn toggles, e.g. adapter=NVIDIA';
-
-/** `auto` skips a software WebGPU adapter: it is a slower CPU path than procpt-native or wasm. */
-class SoftwareAdapter extends Error {}
-
-async function loadWebGpu(auto: boolean): Promise<WebGpuAdapter> {
-  if (auto && process.platform === 'linux') {
-    // decide from the driver manifests first: loading Dawn where it can only fail prints Vulkan noise
-    const manifests = vulkanDriverManifests();
-    if (manifests.length === 0)
-      throw new Error('no Vulkan driver installed (no ICD manifest in */vulkan/icd.d)');
-    if (manifests.every(isSoftwareVulkanManifest)) {
-      throw new SoftwareAdapter(
-        `only software Vulkan drivers (${manifests.map((m) => basename(m)).join(', ')}); auto skips them (--backend webgpu forces it)`,
-      );
-    }
-    if (gpuDeviceNodes().length === 0) {
-      throw new SoftwareAdapter(
-        'no GPU device node (/dev/nvidia*, /dev/dri/renderD*): only a software adapter could run; auto skips it (--backend webgpu forces it)',
-      );
-    }
-  }
-  const adapter = await initWebGpuRuntime();
-  if (auto && adapter.software) {
-    throw new SoftwareAdapter(
-      `adapter ${adapterLabel(adapter)} is not a GPU; auto skips it (--backend webgpu forces it)`,
-    );
-  }
-  await importWebGpuBackend();
-  if (!tf.findBackendFactory('webgpu')) throw new Error("tfjs-backend-webgpu registered no 'webgpu' backend");
-  return adapter;
-}
 
 const NATIVE_NEEDS =
   'nothing: bundled with @procpt/trainer-gpu and compiled at install by node-gyp (needs g++ and Python 3; rebuild with `pnpm --filter @procpt/backend-native build:native`). PROCPT_NATIVE=0 disables it';
@@ -319,9 +284,7 @@ async function describe(
     report.simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
     if (!report.simd) notes.push('wasm runs without SIMD (about 1.5x slower)');
     installWasmKernels();
-    notes.push(
-      'wasm: @procpt/model kernels installed (UnsortedSegmentSum, XNNPACK path for transposed matmuls)',
-    );
+    notes.push('wasm: kernels patched (UnsortedSegmentSum, XNNPACK path for transposed matmuls)');
   }
   if (name === 'procpt-native') {
     const native = (await import('@procpt/backend-native')) as NativeModule;
@@ -330,7 +293,6 @@ async function describe(
     notes.push(
       `procpt-native: ${info.threads ?? '?'} threads, ${info.avx2 ? 'AVX2/FMA' : 'portable (no AVX2)'} kernels, fused attention/LayerNorm/GELU/CE/AdamW`,
     );
-    useFusedAdamW(native.NATIVE_BACKEND, native.adamwUpdate, native.globalGradNorm);
   }
   if (name === 'webgpu') {
     const adapter = await initWebGpuRuntime();
@@ -344,7 +306,7 @@ async function describe(
   }
   if (name === 'cpu') {
     installCpuKernels();
-    notes.push('cpu: @procpt/model linear-time UnsortedSegmentSum installed');
+    notes.push('cpu: linear-time UnsortedSegmentSum installed');
   }
   return report;
 }
@@ -401,6 +363,20 @@ export async function selectBackend(
   throw new ProcptError('backend', `no tfjs backend could be loaded: ${notes.join('; ')}`, {
     hint: 'reinstall @procpt/trainer-gpu (it bundles the wasm and cpu backends)',
   });
+}
+
+/**
+ * The fused optimizer passes of the backend `report` names, for the `Trainer` (`fusedOptimizer`), `AdamW` and
+ * `globalNormClip`: procpt-native's in-place native AdamW update and gradient norm. Undefined for every other
+ * backend, whose optimizer runs as tfjs ops. (Not a field of the report: reports are plain data, written to
+ * `config.resolved.json`.)
+ */
+export async function fusedOptimizerFor(
+  report: Pick<BackendReport, 'name'>,
+): Promise<FusedOptimizer | undefined> {
+  if (report.name !== 'procpt-native') return undefined;
+  const native = (await import('@procpt/backend-native')) as NativeModule;
+  return { backend: native.NATIVE_BACKEND, update: native.adamwUpdate, gradNorm: native.globalGradNorm };
 }
 
 /**

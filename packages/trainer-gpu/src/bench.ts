@@ -1,7 +1,7 @@
 import type { BatchOptions, CursorBatch, DataSource } from '@procpt/core';
 import { type GptConfig, Gpt, gptConfig, parameterCount } from '@procpt/model';
 import * as tf from '@tensorflow/tfjs-core';
-import { type BackendPreference, type BackendReport, selectBackend } from './backends.js';
+import { type BackendPreference, type BackendReport, fusedOptimizerFor, selectBackend } from './backends.js';
 import { Trainer } from './trainer.js';
 
 /** Options of {@link benchTrain}. */
@@ -163,6 +163,7 @@ export async function benchTrain(options: BenchTrainOptions = {}): Promise<Bench
     steps: total,
     trainable: [...model.params.keys()],
     optimizer: { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, noDecay: [], gradClip: 1 },
+    fusedOptimizer: await fusedOptimizerFor(report),
     schedule: { kind: 'constant', warmupSteps: 0, totalSteps: total, minLrRatio: 0.1, floor: 'clamp' },
     seed: 1,
     progress: false,

@@ -14,11 +14,23 @@ export type {
   TrainResult,
 } from './trainer.js';
 export { AdamW, ADAMW_DEFAULTS } from './adamw.js';
-export type { AdamWOptions } from './adamw.js';
+export type {
+  AdamWOptions,
+  FusedAdamWStep,
+  FusedAdamWUpdate,
+  FusedGradNorm,
+  FusedOptimizer,
+} from './adamw.js';
 export type { NoDecayKind } from './param-groups.js';
 export { lrFactor, learningRate } from './schedule.js';
 export type { ScheduleConfig, ScheduleKind, FloorMode } from './schedule.js';
-export { BACKEND_ORDER, listBackends, parseBackendPreference, selectBackend } from './backends.js';
+export {
+  BACKEND_ORDER,
+  fusedOptimizerFor,
+  listBackends,
+  parseBackendPreference,
+  selectBackend,
+} from './backends.js';
 export type {
   BackendAvailability,
   BackendName,
@@ -26,6 +38,8 @@ export type {
   BackendReport,
   SelectOptions,
 } from './backends.js';
+// Patches that let the stock wasm and cpu backends train the model (selectBackend installs them).
+export { installCpuKernels, installWasmKernels } from './stock-patches.js';
 export {
   latestCheckpoint,
   listCheckpoints,

@@ -1,7 +1,8 @@
 import type { GptConfig } from '@procpt/model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadParityFixture } from '../../../scripts/test-support/parity-fixture.js';
-import { listBackends, selectBackend } from './backends.js';
+import type { FusedOptimizer } from './adamw.js';
+import { fusedOptimizerFor, listBackends, selectBackend } from './backends.js';
 import { adamwParityWorst } from './testing/adamw-parity.js';
 
 // The model's PyTorch fixture (torch.optim.AdamW on a real GPT-2, 3 steps).
@@ -14,15 +15,16 @@ const backends = [
 ] as const;
 
 describe.each(backends)('AdamW on GPT-2 vs the PyTorch fixture on %s %s', (backend, skip) => {
+  let fused: FusedOptimizer | undefined;
   beforeAll(async () => {
-    if (!skip) await selectBackend(backend);
+    if (!skip) fused = await fusedOptimizerFor(await selectBackend(backend));
   });
   afterAll(async () => {
     await selectBackend('cpu');
   });
   for (const c of fixture.cases) {
     it.skipIf(skip !== '')(`${c.name}: 3 AdamW steps match torch`, async () => {
-      const worst = await adamwParityWorst(c, fixture.adamwConfig);
+      const worst = await adamwParityWorst(c, fixture.adamwConfig, fused);
       expect(worst).toBeLessThan(2e-6);
     });
   }

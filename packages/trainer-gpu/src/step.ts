@@ -2,7 +2,7 @@ import type { Batch } from '@procpt/core';
 import { ProcptError } from '@procpt/core';
 import type { Gpt } from '@procpt/model';
 import * as tf from '@tensorflow/tfjs-core';
-import { globalNormClip } from './adamw.js';
+import { type FusedOptimizer, globalNormClip } from './adamw.js';
 
 /** Number of scored targets of a packed batch: `loss[:, 1:]` set (position 0 is never a target). */
 export function scoredTargets(batch: Batch): number {
@@ -30,13 +30,19 @@ export interface StepGradients {
 /**
  * Forward + backward over the micro-batches of one optimizer step. Each micro-batch's mean loss
  * is weighted by its share of the step's scored targets, so accumulating k micro-batches gives the
- * gradient of the mean over all of them — the same as one batch k times larger.
+ * gradient of the mean over all of them — the same as one batch k times larger. `fusedOptimizer`
+ * computes the gradient norm while its backend is active (see {@link globalNormClip}).
  */
 export function computeGradients(
   model: Gpt,
   micro: readonly Batch[],
   trained: readonly string[],
-  options: { maxNorm: number | null; dropoutSeeds: readonly number[]; training: boolean },
+  options: {
+    maxNorm: number | null;
+    dropoutSeeds: readonly number[];
+    training: boolean;
+    fusedOptimizer?: FusedOptimizer | undefined;
+  },
 ): StepGradients {
   const counts = micro.map(scoredTargets);
   const scored = counts.reduce((a, b) => a + b, 0);
@@ -79,6 +85,6 @@ export function computeGradients(
     loss = tf.tidy(() => tf.add(prevLoss, step.loss) as tf.Scalar);
     tf.dispose([...Object.values(prev), prevLoss, ...Object.values(step.grads), step.loss]);
   });
-  const { norm, scale } = globalNormClip(grads!, options.maxNorm);
+  const { norm, scale } = globalNormClip(grads!, options.maxNorm, options.fusedOptimizer);
   return { grads: grads!, loss: loss!, norm, scale, scored };
 }

@@ -1,7 +1,7 @@
 import type { DataCursor, DataSource } from '@procpt/core';
 import { ProcptError } from '@procpt/core';
 import type { CheckpointMeta, Gpt } from '@procpt/model';
-import type { AdamWOptions } from './adamw.js';
+import type { AdamWOptions, FusedOptimizer } from './adamw.js';
 import type { StepMetrics } from './metrics.js';
 import type { ScheduleConfig } from './schedule.js';
 
@@ -61,6 +61,11 @@ export interface TrainerOptions {
   /** Names of the parameters to train (others stay frozen). */
   trainable: readonly string[];
   optimizer: AdamWOptions & { lr: number; gradClip: number | null };
+  /**
+   * The selected backend's fused AdamW update and gradient norm (`fusedOptimizerFor(report)`; procpt-native has
+   * them), used while that backend is active. Without it every backend runs the optimizer as tfjs ops.
+   */
+  fusedOptimizer?: FusedOptimizer | undefined;
   schedule: ScheduleConfig;
   /** Run seed (dropout masks). */
   seed: number;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Gpt, gptConfig, loadCheckpoint } from '@procpt/model';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listBackends, selectBackend } from './backends.js';
+import { fusedOptimizerFor, listBackends, selectBackend } from './backends.js';
 import { latestCheckpoint, listCheckpoints, loadTrainCheckpoint } from './checkpoints.js';
 import { readMetrics } from './metrics.js';
 import { affineSource } from './test-data.js';
@@ -184,31 +184,33 @@ const native = (await listBackends()).find((r) => r.name === 'procpt-native');
 describe.skipIf(native?.status !== 'available')(
   `Trainer on procpt-native${native?.status === 'available' ? '' : ` (skipped: ${native?.reason})`}`,
   () => {
+    let fusedOptimizer: TrainerOptions['fusedOptimizer'];
     beforeAll(async () => {
-      await selectBackend('procpt-native');
+      fusedOptimizer = await fusedOptimizerFor(await selectBackend('procpt-native'));
     });
     afterAll(async () => {
       await selectBackend('cpu');
     });
     it('checkpoints and resumes bit for bit (fused kernels, in-place AdamW)', async () => {
-      await resumesBitForBit('native');
+      await resumesBitForBit('native', { fusedOptimizer });
     });
   },
 );
 
 /** Uninterrupted run vs interrupted + resumed from its checkpoint: same weights, metrics and evals. */
-async function resumesBitForBit(tag: string): Promise<void> {
+async function resumesBitForBit(tag: string, backendOptions: Partial<TrainerOptions> = {}): Promise<void> {
   const runDir = join(dir, `resume-${tag}`);
   const eval_ = { source: affineSource(V, 99), every: 2, batches: 2, patience: 0, metric: 'loss' as const };
   // uninterrupted reference, with dropout so the RNG matters
   const ref = tinyModel(3, 0.1);
-  const tr = new Trainer(options(ref, { steps: 8, eval: eval_ }));
+  const tr = new Trainer(options(ref, { ...backendOptions, steps: 8, eval: eval_ }));
   const refResult = await tr.run();
   tr.dispose();
 
   const first = tinyModel(3, 0.1);
   const t1 = new Trainer(
     options(first, {
+      ...backendOptions,
       steps: 8,
       eval: eval_,
       checkpoints: { dir: join(runDir, 'checkpoints'), every: 3, keep: 2 },
@@ -225,6 +227,7 @@ async function resumesBitForBit(tag: string): Promise<void> {
   const loaded = await loadTrainCheckpoint(ckpt!);
   const t2 = new Trainer(
     options(loaded.model, {
+      ...backendOptions,
       steps: 8,
       eval: eval_,
       checkpoints: { dir: join(runDir, 'checkpoints'), every: 3, keep: 2 },

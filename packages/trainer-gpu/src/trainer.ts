@@ -66,7 +66,12 @@ export class Trainer {
     resume?: ResumeState,
   ) {
     validateOptions(options);
-    this.optimizer = new AdamW(options.model.params, options.trainable, options.optimizer);
+    this.optimizer = new AdamW(
+      options.model.params,
+      options.trainable,
+      options.optimizer,
+      options.fusedOptimizer,
+    );
     this.state = resume ? { ...resume.state } : freshState(options.seed);
     if (resume) this.optimizer.loadState(resume.moments, resume.state.optimizerStep);
     this.log = options.metricsPath ? new MetricsLog(options.metricsPath) : undefined;
@@ -232,6 +237,7 @@ export class Trainer {
       maxNorm: o.optimizer.gradClip,
       dropoutSeeds: seeds,
       training: o.dropout ?? true,
+      fusedOptimizer: o.fusedOptimizer,
     });
     try {
       const both = tf.tidy(() => tf.stack([g.loss, g.norm]));
@@ -298,7 +304,10 @@ export class Trainer {
     this.state = better
       ? { ...this.state, bestEval: value, evalsWithoutImprovement: 0 }
       : { ...this.state, evalsWithoutImprovement: this.state.evalsWithoutImprovement + 1 };
-    return { improved: better, exhausted: e.patience > 0 && this.state.evalsWithoutImprovement >= e.patience };
+    return {
+      improved: better,
+      exhausted: e.patience > 0 && this.state.evalsWithoutImprovement >= e.patience,
+    };
   }
 
   /** Replaces the best-weights folder with the current weights (after an improving evaluation). */

@@ -1,9 +1,8 @@
 // WebGPU on Node: Dawn's `webgpu` npm package (Vulkan on Linux) under @tensorflow/tfjs-backend-webgpu.
 // Both packages are optional peers; nothing here is imported until the webgpu backend is tried.
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { TensorInfo } from '@tensorflow/tfjs-core';
 
 /** The adapter Dawn picked, as {@link describeAdapter} reports it. */
 export interface WebGpuAdapter {
@@ -162,58 +161,40 @@ export async function importWebGpuBackend(): Promise<void> {
   await import(specifier);
 }
 
-interface WebGpuKernelArgs {
-  inputs: TensorInfo[];
-  backend: {
-    device: { limits: { maxStorageBuffersPerShaderStage: number } };
-    disposeData(id: object): boolean;
-  };
-  attrs?: unknown;
-}
-type WebGpuKernel = (args: WebGpuKernelArgs) => TensorInfo;
-
-let kernelsInstalled = false;
+/** `auto` skips a software WebGPU adapter: it is a slower CPU path than procpt-native or wasm. */
+export class SoftwareAdapter extends Error {}
 
 /**
- * Patches tfjs-backend-webgpu 4.22 where it cannot run procpt's model. Its `AddN` binds every input
- * as a storage buffer in one shader, so more than `maxStorageBuffersPerShaderStage - 1` (7 at the
- * WebGPU default limit tfjs requests) fails pipeline validation and yields garbage: AdamW's global
- * gradient norm sums one square per parameter (29+ inputs). The replacement sums in groups that fit,
- * as tfjs's own `Concat` does. Idempotent; call after the webgpu backend is registered.
+ * Loads Dawn and the tfjs webgpu backend and returns the adapter. With `auto`, throws a {@link SoftwareAdapter}
+ * instead of settling for a software adapter (and, on Linux, decides from the driver manifests and device nodes
+ * before loading Dawn at all).
  */
-export function installWebGpuKernels(): void {
-  if (kernelsInstalled) return;
-  const original = tf.getKernel('AddN', 'webgpu');
-  if (!original) throw new Error("installWebGpuKernels: the 'webgpu' backend is not registered");
-  const addN = original.kernelFunc as unknown as WebGpuKernel;
-  const chunked: WebGpuKernel = (args) => {
-    const group = Math.max(2, args.backend.device.limits.maxStorageBuffersPerShaderStage - 1);
-    let inputs = args.inputs;
-    const temporaries: TensorInfo[] = [];
-    while (inputs.length > group) {
-      const partial: TensorInfo[] = [];
-      for (let i = 0; i < inputs.length; i += group) {
-        const slice = inputs.slice(i, i + group);
-        if (slice.length === 1) partial.push(slice[0]!);
-        else {
-          const sum = addN({ ...args, inputs: slice });
-          temporaries.push(sum);
-          partial.push(sum);
-        }
-      }
-      inputs = partial;
+export async function loadWebGpu(auto: boolean): Promise<WebGpuAdapter> {
+  if (auto && process.platform === 'linux') {
+    // decide from the driver manifests first: loading Dawn where it can only fail prints Vulkan noise
+    const manifests = vulkanDriverManifests();
+    if (manifests.length === 0)
+      throw new Error('no Vulkan driver installed (no ICD manifest in */vulkan/icd.d)');
+    if (manifests.every(isSoftwareVulkanManifest)) {
+      throw new SoftwareAdapter(
+        `only software Vulkan drivers (${manifests.map((m) => basename(m)).join(', ')}); auto skips them (--backend webgpu forces it)`,
+      );
     }
-    const result = addN({ ...args, inputs });
-    for (const t of temporaries) args.backend.disposeData(t.dataId);
-    return result;
-  };
-  tf.unregisterKernel('AddN', 'webgpu');
-  tf.registerKernel({
-    kernelName: 'AddN',
-    backendName: 'webgpu',
-    kernelFunc: chunked as unknown as tf.KernelFunc,
-  });
-  kernelsInstalled = true;
+    if (gpuDeviceNodes().length === 0) {
+      throw new SoftwareAdapter(
+        'no GPU device node (/dev/nvidia*, /dev/dri/renderD*): only a software adapter could run; auto skips it (--backend webgpu forces it)',
+      );
+    }
+  }
+  const adapter = await initWebGpuRuntime();
+  if (auto && adapter.software) {
+    throw new SoftwareAdapter(
+      `adapter ${adapterLabel(adapter)} is not a GPU; auto skips it (--backend webgpu forces it)`,
+    );
+  }
+  await importWebGpuBackend();
+  if (!tf.findBackendFactory('webgpu')) throw new Error("tfjs-backend-webgpu registered no 'webgpu' backend");
+  return adapter;
 }
 
 /** Counts the GPU validation errors of the active webgpu backend's device (see {@link watchWebGpuErrors}). */

@@ -4,20 +4,24 @@ import { Gpt, type GptConfig } from '@procpt/model';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
 import { type ParityFixture, parityWeights } from '../../../../scripts/test-support/parity-fixture.js';
-import { AdamW } from '../adamw.js';
+import { AdamW, type FusedOptimizer } from '../adamw.js';
 import { computeGradients } from '../step.js';
 
 type Case = ParityFixture<GptConfig>['cases'][number];
 
-/** Runs `fixture.adamwConfig.steps` AdamW steps of case `c`; the max |weight − torch's weight| after them. */
+/**
+ * Runs `fixture.adamwConfig.steps` AdamW steps of case `c` (with the backend's fused optimizer, if given); the max
+ * |weight − torch's weight| after them.
+ */
 export async function adamwParityWorst(
   c: Case,
   adamwConfig: ParityFixture<GptConfig>['adamwConfig'],
+  fused?: FusedOptimizer,
 ): Promise<number> {
   const model = Gpt.fromWeights({ ...c.config, dropout: 0 }, parityWeights(c));
   const names = [...model.params.keys()];
   const { lr, beta1, beta2, eps, weightDecay, steps } = adamwConfig;
-  const opt = new AdamW(model.params, names, { beta1, beta2, eps, weightDecay, noDecay: [] });
+  const opt = new AdamW(model.params, names, { beta1, beta2, eps, weightDecay, noDecay: [] }, fused);
   try {
     const batch = {
       tokens: Int32Array.from(c.tokens.flat()),
@@ -30,6 +34,7 @@ export async function adamwParityWorst(
         maxNorm: null,
         dropoutSeeds: [0],
         training: false,
+        fusedOptimizer: fused,
       });
       expect((await g.loss.data())[0]).toBeCloseTo(c.adamw.losses[s]!, 5);
       opt.applyGradients(g.grads, lr, g.scale);

@@ -7,19 +7,19 @@
 //   node gpu-bench.mjs [--shapes issue|tiny|size:T:B:V,...] [--budget <s per shape>] [--backend webgpu|cpu]
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Gpt, type GptConfig, gptConfig, installCpuKernels } from '@procpt/model';
+import { Gpt, type GptConfig, gptConfig } from '@procpt/model';
 // a named import: its package.json marks the bare import side-effect free, so esbuild would drop it
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import * as dawn from 'webgpu';
 import { AdamW } from '../../src/adamw.js';
 import { computeGradients } from '../../src/step.js';
+import { installCpuKernels, installWebGpuKernels } from '../../src/stock-patches.js';
 import {
   type DawnModule,
   adapterLabel,
   initWebGpuRuntime,
   installDawn,
-  installWebGpuKernels,
   type WebGpuErrorLog,
   watchWebGpuErrors,
 } from '../../src/webgpu.js';

@@ -1,3 +1,6 @@
+// Patches for the stock tfjs backends (wasm, cpu, webgpu) where they cannot run procpt's model, or run it far too
+// slowly; installed by selectBackend when it activates the backend. procpt's own backend (procpt-native) carries
+// its kernels itself, and the fused kernels of every backend follow @procpt/model/kernel-spec.
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 
@@ -12,12 +15,13 @@ interface KernelArgs {
 }
 type AnyKernel = (args: KernelArgs) => TensorInfo | TensorInfo[];
 
+/** Backends patched so far (each patch is installed once per process). */
 const installed = new Set<string>();
 
 /**
- * Makes the `wasm` backend train this model fast and at all. Call it once after importing
- * `@tensorflow/tfjs-backend-wasm` and selecting/initialising the backend (`await tf.setBackend('wasm')`);
- * the model itself never picks a backend. It registers:
+ * Makes the `wasm` backend train `@procpt/model`'s GPT fast and at all. `selectBackend` calls it when it
+ * activates wasm; without it, call it once after importing `@tensorflow/tfjs-backend-wasm` and
+ * selecting/initialising the backend (`await tf.setBackend('wasm')`). It registers:
  * - a JS `UnsortedSegmentSum` (the gradient of `tf.gather`, i.e. the token embedding), which
  *   tfjs-backend-wasm 4.22 lacks;
  * - a `BatchMatMul` wrapper that turns transposed 2-D matmuls (every matmul gradient) into an
@@ -38,7 +42,7 @@ export function installWasmKernels(): void {
 
 /**
  * Replaces the `cpu` backend's `UnsortedSegmentSum` (O(segments·N·D), seconds per step at small
- * vocabularies) with the same linear-time JS kernel. Optional; idempotent.
+ * vocabularies) with the same linear-time JS kernel. Optional (`selectBackend` calls it for cpu); idempotent.
  */
 export function installCpuKernels(): void {
   if (installed.has('cpu')) return;
@@ -119,4 +123,56 @@ function patchWasmBatchMatMul(orig: AnyKernel): void {
       return result;
     }) as unknown as tf.KernelFunc,
   });
+}
+
+interface WebGpuKernelArgs {
+  inputs: TensorInfo[];
+  backend: {
+    device: { limits: { maxStorageBuffersPerShaderStage: number } };
+    disposeData(id: object): boolean;
+  };
+  attrs?: unknown;
+}
+type WebGpuKernel = (args: WebGpuKernelArgs) => TensorInfo;
+
+/**
+ * Patches tfjs-backend-webgpu 4.22 where it cannot run procpt's model. Its `AddN` binds every input
+ * as a storage buffer in one shader, so more than `maxStorageBuffersPerShaderStage - 1` (7 at the
+ * WebGPU default limit tfjs requests) fails pipeline validation and yields garbage: AdamW's global
+ * gradient norm sums one square per parameter (29+ inputs). The replacement sums in groups that fit,
+ * as tfjs's own `Concat` does. Idempotent; call after the webgpu backend is registered.
+ */
+export function installWebGpuKernels(): void {
+  if (installed.has('webgpu')) return;
+  const original = tf.getKernel('AddN', 'webgpu');
+  if (!original) throw new Error("installWebGpuKernels: the 'webgpu' backend is not registered");
+  const addN = original.kernelFunc as unknown as WebGpuKernel;
+  const chunked: WebGpuKernel = (args) => {
+    const group = Math.max(2, args.backend.device.limits.maxStorageBuffersPerShaderStage - 1);
+    let inputs = args.inputs;
+    const temporaries: TensorInfo[] = [];
+    while (inputs.length > group) {
+      const partial: TensorInfo[] = [];
+      for (let i = 0; i < inputs.length; i += group) {
+        const slice = inputs.slice(i, i + group);
+        if (slice.length === 1) partial.push(slice[0]!);
+        else {
+          const sum = addN({ ...args, inputs: slice });
+          temporaries.push(sum);
+          partial.push(sum);
+        }
+      }
+      inputs = partial;
+    }
+    const result = addN({ ...args, inputs });
+    for (const t of temporaries) args.backend.disposeData(t.dataId);
+    return result;
+  };
+  tf.unregisterKernel('AddN', 'webgpu');
+  tf.registerKernel({
+    kernelName: 'AddN',
+    backendName: 'webgpu',
+    kernelFunc: chunked as unknown as tf.KernelFunc,
+  });
+  installed.add('webgpu');
 }
