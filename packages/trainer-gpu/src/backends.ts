@@ -16,6 +16,7 @@ import {
   vulkanDriverManifests,
   watchWebGpuErrors,
 } from './webgpu.js';
+import { installWebGpuFusedKernels } from './webgpu-kernels/index.js';
 
 /** The compute backends procpt can train on, fastest first. */
 export type BackendName = 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'procpt-native' | 'wasm' | 'cpu';
@@ -327,6 +328,7 @@ async function describe(
     notes.push(`webgpu: ${adapterLabel(adapter)}`);
     installWebGpuKernels();
     notes.push('webgpu: AddN patched to sum in groups within the storage-buffer limit');
+    notes.push(installWebGpuFusedKernels());
     // WebGPU reports invalid work as events, not exceptions: say so on stderr when one happens
     watchWebGpuErrors();
   }
