@@ -13,6 +13,7 @@ import {
   installWebGpuKernels,
   isSoftwareVulkanManifest,
   gpuDeviceNodes,
+  limitsLabel,
   vulkanDriverManifests,
   watchWebGpuErrors,
 } from './webgpu.js';
@@ -69,8 +70,10 @@ export interface BackendAvailability {
   status: 'available' | 'missing' | 'broken';
   /** Why it is missing or broken (first line of the loader's error). */
   reason?: string;
-  /** webgpu when probed: the adapter it would run on. */
+  /** webgpu when probed: the adapter it would run on, in words. */
   detail?: string;
+  /** webgpu when probed: the adapter (vendor, architecture, description, software flag, buffer limits). */
+  adapter?: WebGpuAdapter;
   /** What it needs to work. */
   needs: string;
 }
@@ -325,7 +328,7 @@ async function describe(
     const adapter = await initWebGpuRuntime();
     report.adapter = adapter;
     if (!adapter.software) report.device = 'gpu';
-    notes.push(`webgpu: ${adapterLabel(adapter)}`);
+    notes.push(`webgpu: ${adapterLabel(adapter)}${adapter.limits ? `; ${limitsLabel(adapter.limits)}` : ''}`);
     installWebGpuKernels();
     notes.push('webgpu: AddN patched to sum in groups within the storage-buffer limit');
     notes.push(installWebGpuFusedKernels());
@@ -416,7 +419,11 @@ export async function listBackends(options: { probe?: boolean } = {}): Promise<B
       await spec.load({}, false);
       if (!tf.findBackendFactory(spec.tfName)) throw new Error(`no '${spec.tfName}' backend registered`);
       const row: BackendAvailability = { name, package: spec.pkg, status: 'available', needs: spec.needs };
-      if (name === 'webgpu') row.detail = `adapter: ${adapterLabel(await initWebGpuRuntime())}`;
+      if (name === 'webgpu') {
+        const adapter = await initWebGpuRuntime();
+        row.adapter = adapter;
+        row.detail = `adapter: ${adapterLabel(adapter)}${adapter.limits ? `; ${limitsLabel(adapter.limits)}` : ''}`;
+      }
       rows.push(row);
     } catch (error) {
       rows.push({ name, package: spec.pkg, status: 'broken', reason: firstLine(error), needs: spec.needs });

@@ -30,6 +30,15 @@ export type { StepGradients } from './step.js';
 export { dropoutSeed } from './seeds.js';
 export { estimateTrainingMemory, defaultMemoryLimit, assertFitsInMemory } from './memory.js';
 export type { MemoryEstimate } from './memory.js';
+export { assertFitsOnWebGpu, largestTrainingTensor } from './gpu-memory.js';
+export type { StepShape } from './gpu-memory.js';
+export type { WebGpuAdapter, WebGpuLimits } from './webgpu.js';
+export { OPTIMIZER_KERNELS } from './kernel-names.js';
+export {
+  registerWebGpuFusedKernels,
+  unregisterWebGpuFusedKernels,
+  WEBGPU_FUSED_KERNEL_NAMES,
+} from './webgpu-kernels/index.js';
 export { runConfigSchema, parseRunConfig, applySets, mergeConfig, readConfigFile } from './config.js';
 export type { RunConfig, RunConfigInput, DataSourceConfig } from './config.js';
 export { PRESETS, presetNames, resolveRunConfig } from './presets.js';

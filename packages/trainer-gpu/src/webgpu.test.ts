@@ -2,7 +2,12 @@ import { Gpt, type GptConfig, gptConfig } from '@procpt/model';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadParityFixture, relErr } from '../../../scripts/test-support/parity-fixture.js';
-import { selectBackend } from './backends.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { listBackends, selectBackend } from './backends.js';
+import { resolveRunConfig } from './presets.js';
+import { runTraining } from './run.js';
 import { computeGradients } from './step.js';
 import { affineSource } from './test-data.js';
 import { adamwParityWorst } from './testing/adamw-parity.js';
@@ -58,6 +63,52 @@ describe.skipIf(why !== '')(`webgpu backend${why ? ` (skipped: ${why})` : ''}`, 
     expect(report.adapter).toBeDefined();
     expect(report.device).toBe(report.adapter!.software ? 'cpu' : 'gpu');
     expect(report.notes.join('\n')).toMatch(/webgpu: .+, (software\/CPU adapter|hardware GPU)/);
+  });
+
+  it('lists the adapter with its vendor, software flag and buffer limits', async () => {
+    const row = (await listBackends()).find((r) => r.name === 'webgpu')!;
+    expect(row.status).toBe('available');
+    expect(row.adapter).toMatchObject({ software: expect.any(Boolean) });
+    expect(row.adapter!.limits!.maxStorageBufferBindingSize).toBeGreaterThan(0);
+    expect(row.detail).toMatch(
+      /^adapter: .+, (software\/CPU adapter|hardware GPU); buffers up to .+, bindings up to /,
+    );
+  });
+
+  it('the memory guard checks the adapter limits and --gpu-memory, not host RAM', async () => {
+    const report = await selectBackend('webgpu');
+    const binding = report.adapter!.limits!.maxStorageBufferBindingSize;
+    const out = await mkdtemp(join(tmpdir(), 'procpt-webgpu-guard-'));
+    const config = (patch: object) =>
+      resolveRunConfig({
+        name: 'guard',
+        steps: 1,
+        backend: 'webgpu',
+        outDir: out,
+        model: { size: '1_2_16' },
+        data: { train: { kind: 'diagnostic', task: 'addition' }, batchSize: 2 },
+        optimizer: { lr: 1e-3 },
+        log: { progress: false },
+        ...patch,
+      });
+    try {
+      // an embedding one row over the binding limit is refused before anything is allocated
+      const vocabSize = Math.floor(binding / 4 / 16) + 1;
+      await expect(runTraining(config({ model: { size: '1_2_16', vocabSize } }))).rejects.toMatchObject({
+        code: 'config',
+        message: expect.stringMatching(/maxStorageBufferBindingSize/),
+      });
+      // host RAM limits do not apply; an explicit GPU memory limit does
+      await expect(runTraining(config({ guards: { memoryLimitMB: 1e-3 } }))).resolves.toBeDefined();
+      await expect(
+        runTraining(config({ name: 'guard2', guards: { gpuMemoryMB: 1e-3 } })),
+      ).rejects.toMatchObject({
+        code: 'config',
+        message: expect.stringMatching(/GPU memory limit/),
+      });
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
   });
 
   it('sums more tensors than a shader has storage buffers (patched AddN)', async () => {

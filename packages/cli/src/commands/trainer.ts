@@ -40,6 +40,7 @@ interface TrainFlags {
   resume?: string;
   progress: boolean;
   listPresets?: boolean;
+  gpuMemory?: number;
 }
 
 async function train(ctx: CliContext, flags: TrainFlags): Promise<void> {
@@ -58,6 +59,8 @@ async function train(ctx: CliContext, flags: TrainFlags): Promise<void> {
   let raw: unknown = flags.config ? await readConfigFile(flags.config) : {};
   if (flags.preset) raw = { ...(raw as object), preset: flags.preset };
   raw = applySets(raw, flags.set);
+  // validated with the config (a positive number of MB)
+  if (flags.gpuMemory !== undefined) raw = applySets(raw, [`guards.gpuMemoryMB=${flags.gpuMemory}`]);
   const config = resolveRunConfig(raw, flags.config ?? `preset ${flags.preset}`);
   await silenceTfjsBanner();
   const controller = new AbortController();
@@ -147,6 +150,11 @@ export const trainerCommands: CommandModule = {
         parseBackend,
       )
       .option('-r, --resume <dir>', 'resume from a run directory or a checkpoint directory')
+      .option(
+        '--gpu-memory <MB>',
+        'GPU memory a webgpu run may use, checked before training (WebGPU does not report it; sets guards.gpuMemoryMB)',
+        parseNumberOption('--gpu-memory'),
+      )
       .option('--no-progress', 'no progress bar')
       .option('--list-presets', 'list the shipped presets and exit')
       .action(async (flags: TrainFlags) => train(ctx, flags));
