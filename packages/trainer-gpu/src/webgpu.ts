@@ -180,8 +180,12 @@ async function installNavigatorGpu(): Promise<GpuLike> {
   return g.navigator!.gpu!;
 }
 
-/** Imports the tfjs webgpu backend; it registers itself only when `navigator.gpu` already exists. */
+/**
+ * Imports the tfjs webgpu backend; it registers itself only when `navigator.gpu` already exists. A no-op when
+ * it is registered already (a bundle that imports it itself, such as tools/gpu's).
+ */
 export async function importWebGpuBackend(): Promise<void> {
+  if (tf.findBackendFactory('webgpu')) return;
   const specifier: string = '@tensorflow/tfjs-backend-webgpu';
   await import(specifier);
 }

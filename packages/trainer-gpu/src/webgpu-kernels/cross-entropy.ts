@@ -8,7 +8,15 @@
 // The loss and hit sums are reduced at the end in a fixed order (one workgroup), so they are deterministic.
 import * as tf from '@tensorflow/tfjs-core';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
-import { alloc, deviceLimit, grid, release, runProgram, type WebGpuBackendInternals } from './program.js';
+import {
+  alloc,
+  deviceLimit,
+  grid,
+  pow2Floor,
+  release,
+  runProgram,
+  type WebGpuBackendInternals,
+} from './program.js';
 
 const WG = 256;
 let budgetBytes = 256 * 1024 * 1024;
@@ -77,7 +85,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   });
 }
 
-/** The row pass over one chunk's logits [rows, V]: stats[row0 + i] (loss), stats[N + row0 + i] (hit); G in place. */
+/**
+ * The row pass over one chunk's logits [rows, V]: stats[row0 + i] (loss), stats[N + row0 + i] (hit); G in place.
+ * TPR invocations per row (a power of two from 32 to 256, about V/8), 256/TPR rows per workgroup; each
+ * invocation walks the vocabulary in strides of TPR with a running max/argmax, then Σ exp(z − max).
+ */
 function rowPass(
   backend: WebGpuBackendInternals,
   logits: TensorInfo,
@@ -90,9 +102,10 @@ function rowPass(
   vocab: number,
   withGrad: boolean,
 ): void {
+  const tpr = Math.min(WG, Math.max(32, pow2Floor(Math.ceil(vocab / 8))));
   runProgram(backend, {
     name: 'ProcptCrossEntropyRows',
-    key: `grad${withGrad}`,
+    key: `grad${withGrad}_tpr${tpr}`,
     bindings: [
       { name: 'logits', tensor: logits, write: withGrad },
       { name: 'stats', tensor: stats, write: true },
@@ -105,65 +118,67 @@ function rowPass(
       ['n', 'u32', n],
       ['V', 'u32', vocab],
     ],
-    dispatch: grid(rows, 1),
+    dispatch: grid(rows, WG / tpr),
     body: () => /* wgsl */ `
+const TPR = ${tpr}u;
 var<workgroup> rmax: array<f32, ${WG}>;
 var<workgroup> rarg: array<u32, ${WG}>;
 var<workgroup> rsum: array<f32, ${WG}>;
 @compute @workgroup_size(${WG})
 fn main(@builtin(local_invocation_id) lid3: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>) {
-  let row = wid.y * nwg.x + wid.x;
-  if (row >= u.rows) {
-    return;
-  }
-  let t = lid3.x;
+  let lid = lid3.x;
+  let t = lid % TPR;
+  let base = lid - t;
+  let row = (wid.y * nwg.x + wid.x) * ${WG / tpr}u + lid / TPR;
+  let live = row < u.rows;
+  let r = min(row, u.rows - 1u);
   let V = u.V;
-  let at = row * V;
+  let at = r * V;
   // running maximum and its first index over this invocation's stride of the vocabulary
   var mx = -3.4e38;
   var arg = V;
-  for (var j = t; j < V; j += ${WG}u) {
+  for (var j = t; j < V; j += TPR) {
     let z = logits[at + j];
     if (z > mx) {
       mx = z;
       arg = j;
     }
   }
-  rmax[t] = mx;
-  rarg[t] = arg;
+  rmax[lid] = mx;
+  rarg[lid] = arg;
   workgroupBarrier();
-  for (var s = ${WG / 2}u; s > 0u; s >>= 1u) {
+  for (var s = TPR / 2u; s > 0u; s >>= 1u) {
     if (t < s) {
-      let om = rmax[t + s];
-      let oa = rarg[t + s];
-      if (om > rmax[t] || (om == rmax[t] && oa < rarg[t])) {
-        rmax[t] = om;
-        rarg[t] = oa;
+      let om = rmax[lid + s];
+      let oa = rarg[lid + s];
+      if (om > rmax[lid] || (om == rmax[lid] && oa < rarg[lid])) {
+        rmax[lid] = om;
+        rarg[lid] = oa;
       }
     }
     workgroupBarrier();
   }
-  let m = rmax[0];
-  let best = rarg[0];
+  let m = rmax[base];
+  let best = rarg[base];
   var e = 0.0;
-  for (var j = t; j < V; j += ${WG}u) {
+  for (var j = t; j < V; j += TPR) {
     e += exp(logits[at + j] - m);
   }
-  rsum[t] = e;
+  rsum[lid] = e;
   workgroupBarrier();
-  for (var s = ${WG / 2}u; s > 0u; s >>= 1u) {
+  for (var s = TPR / 2u; s > 0u; s >>= 1u) {
     if (t < s) {
-      rsum[t] += rsum[t + s];
+      rsum[lid] += rsum[lid + s];
     }
     workgroupBarrier();
   }
-  let sum = rsum[0];
-  let g = u.row0 + row;
+  let sum = rsum[base];
+  let g = u.row0 + r;
   let wt = weights[g];
   let tgt = targets[g];
   let scored = wt != 0.0 && tgt >= 0 && u32(tgt) < V;
-  if (t == 0u) {
+  if (live && t == 0u) {
     var loss = 0.0;
     var hit = 0.0;
     if (scored) {
@@ -177,10 +192,12 @@ fn main(@builtin(local_invocation_id) lid3: vec3<u32>, @builtin(workgroup_id) wi
     withGrad
       ? `// every invocation has read the target logit (above) before any overwrites it: barrier
   workgroupBarrier();
-  let sc = select(0.0, wt / sum, scored);
-  for (var j = t; j < V; j += ${WG}u) {
-    let p = exp(logits[at + j] - m) * sc;
-    logits[at + j] = select(p, p - wt, scored && j == u32(tgt));
+  if (live) {
+    let sc = select(0.0, wt / sum, scored);
+    for (var j = t; j < V; j += TPR) {
+      let p = exp(logits[at + j] - m) * sc;
+      logits[at + j] = select(p, p - wt, scored && j == u32(tgt));
+    }
   }`
       : ''
   }

@@ -352,7 +352,8 @@ describe.skipIf(why !== '')(
     });
 
     it('global norm, clip factor and AdamW (3 steps) as the composite ops compute them', async () => {
-      const shapes = [[5, 7], [300], [3, 4, 5], [1], [9], [2, 2], [13], [6], [11, 3]];
+      // 10 gradients: two sum-of-squares dispatches; [70, 90] needs 4 partial sums per gradient, the rest 1
+      const shapes = [[5, 7], [300], [3, 4, 5], [1], [9], [2, 2], [13], [6], [70, 90], [11, 3]];
       const run = async (backend: string) => {
         await tf.setBackend(backend);
         const params = new Map(

@@ -28,6 +28,8 @@ export function gradNormClip(
   if (grads.length === 0) zeroFill(backend, partial, PARTS);
   for (let first = 0; first < grads.length; first += group) {
     const part = grads.slice(first, first + group);
+    // workgroups per gradient: enough for 8 values per invocation, at most PARTS (slots beyond are zeroed)
+    const used = Math.max(1, Math.min(PARTS, ...part.map((t) => Math.ceil(sizeOf(t.shape) / (WG * 8)))));
     runProgram(backend, {
       name: 'ProcptSumSquares',
       key: `g${part.length}`,
@@ -37,9 +39,10 @@ export function gradNormClip(
       ],
       uniforms: [
         ['first', 'u32', first],
+        ['used', 'u32', used],
         ...part.map((t, k): [string, 'u32', number] => [`n${k}`, 'u32', sizeOf(t.shape)]),
       ],
-      dispatch: [PARTS, part.length, 1],
+      dispatch: [used, part.length, 1],
       body: () => /* wgsl */ `
 var<workgroup> red: array<f32, ${WG}>;
 @compute @workgroup_size(${WG})
@@ -51,7 +54,7 @@ fn main(@builtin(local_invocation_id) lid3: vec3<u32>, @builtin(workgroup_id) wi
 ${part
   .map(
     (_, k) => `    case ${k}u: {
-      for (var i = wid.x * ${WG}u + t; i < u.n${k}; i += ${PARTS * WG}u) {
+      for (var i = wid.x * ${WG}u + t; i < u.n${k}; i += u.used * ${WG}u) {
         let v = g${k}[i];
         s += v * v;
       }
@@ -70,6 +73,11 @@ ${part
   }
   if (t == 0u) {
     part[(u.first + k) * ${PARTS}u + wid.x] = red[0];
+  }
+  if (wid.x == 0u) {
+    for (var p = u.used + t; p < ${PARTS}u; p += ${WG}u) {
+      part[(u.first + k) * ${PARTS}u + p] = 0.0;
+    }
   }
 }
 `,
