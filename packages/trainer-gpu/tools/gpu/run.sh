@@ -17,7 +17,7 @@
 # Flags: --shapes issue|tiny --checks issue|tiny --budget <s per timing> --study-preset paper|tiny
 #        --study-seconds <s> --no-composite --no-study --no-profile
 # Env: DEADLINE (s for the whole script, default 540), VK_ICD_FILENAMES (kept when set, e.g. lavapipe for the
-# dry run), PROCPT_DAWN_FLAGS (Dawn toggles), PYTHON (default python3), OUT (default a temp folder).
+# dry run), PROCPT_DAWN_FLAGS (Dawn toggles), PYTHON (default python3), OUT (default ./gpu-run-out).
 set -uo pipefail
 started=$(date +%s)
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -45,9 +45,10 @@ RESERVE=15 # seconds kept for the summary
 PYTHON="${PYTHON:-python3}"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-export OUT="${OUT:-$tmp/out}"
+export OUT="${OUT:-$PWD/gpu-run-out}"
 mkdir -p "$OUT"
 exec > >(tee -a "$OUT/run.log") 2>&1
+tee_pid=$!
 
 left() { echo $((DEADLINE - ($(date +%s) - started))); }
 # step NAME MAX MIN CMD...: runs CMD under `timeout min(MAX, time left - RESERVE)` when at least MIN seconds are left
@@ -87,7 +88,7 @@ export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$tmp}"
 find_lib() { # every file named $1* in the loader cache, the usual driver/CUDA folders and Python's nvidia wheels
   {
     ldconfig -p 2>/dev/null | awk -v n="$1" 'index($1, n) == 1 {print $NF}'
-    for d in /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib /usr/local/nvidia/lib64 /usr/local/nvidia/lib /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib $PY_LIBS; do
+    for d in /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib /usr/local/nvidia/lib64 /usr/local/nvidia/lib /usr/local/cuda*/lib64 /usr/local/cuda*/lib /usr/local/cuda*/targets/x86_64-linux/lib $PY_LIBS; do
       [ -d "$d" ] && find "$d" -maxdepth 4 -name "$1*" 2>/dev/null
     done
   } | sort -u | while read -r f; do echo "  $f -> $(readlink -f "$f")"; done
@@ -95,7 +96,12 @@ find_lib() { # every file named $1* in the loader cache, the usual driver/CUDA f
 {
   echo "== machine"; uname -srm; grep -E '^(PRETTY_NAME)=' /etc/os-release 2>/dev/null; echo "cpus $(nproc)"
   echo "== nvidia-smi"
-  command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap,pci.bus_id --format=csv,noheader && nvidia-smi | grep -m1 'CUDA Version' || echo "  no nvidia-smi"
+  if command -v nvidia-smi >/dev/null; then
+    nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap,pci.bus_id --format=csv,noheader
+    nvidia-smi | grep -m1 'CUDA Version'
+  else
+    echo "  no nvidia-smi"
+  fi
   echo "== device nodes"; ls /dev/nvidia* /dev/dri 2>/dev/null | tr '\n' ' '; echo
   echo "== container driver capabilities: NVIDIA_DRIVER_CAPABILITIES=${NVIDIA_DRIVER_CAPABILITIES:-unset} NVIDIA_VISIBLE_DEVICES=${NVIDIA_VISIBLE_DEVICES:-unset}"
   echo "== Vulkan ICD manifests"
@@ -175,3 +181,6 @@ fi
 # 6. the table
 timeout 30 "$NODE" gpu-bench.mjs summary
 echo "run: finished in $(($(date +%s) - started)) s"
+# let tee write the last lines of run.log before $OUT is collected
+exec 1>&- 2>&-
+wait "$tee_pid" 2>/dev/null
