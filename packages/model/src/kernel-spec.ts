@@ -38,8 +38,10 @@ export type FusedKernelName = (typeof FUSED_KERNELS)[keyof typeof FUSED_KERNELS]
 /**
  * Inputs of `ProcptFusedAttention`. `T` is the tensor type: `TensorInfo` inside a kernel, `tf.Tensor` at the call.
  *
- * Outputs, in this order: `y` float32 [B, T, d], the heads' outputs merged back (before `c_proj`), and `probs`
- * float32 [B, H, T, T], the causal softmax probabilities before dropout (saved for the gradient kernel).
+ * Outputs, in this order: `y` float32 [B, T, d], the heads' outputs merged back (before `c_proj`), and a
+ * saved state for the gradient kernel whose layout is the backend's own: procpt-native saves `probs` float32
+ * [B, H, T, T], the causal softmax probabilities before dropout; the webgpu kernels save O and the rows'
+ * log-sum-exps (flash-style, never [B, H, T, T]). Only the same backend's gradient kernel reads it.
  */
 export interface FusedAttentionInputs<T = TensorInfo> {
   /**
@@ -70,7 +72,7 @@ export interface FusedAttentionGradInputs<T = TensorInfo> {
   dy: T;
   /** The forward's input. */
   qkv: T;
-  /** The forward's `probs` output (before dropout). */
+  /** The forward's second output: the backend's saved state (procpt-native: `probs` before dropout). */
   probs: T;
 }
 
@@ -158,3 +160,19 @@ export interface MaskedCrossEntropyAttrs {
   /** Also compute and return `dh` and `dw`. */
   withGrad: boolean;
 }
+
+/**
+ * The optimizer kernels a backend may register; the trainer's `AdamW` and `globalNormClip` run them when the
+ * active backend has them (the webgpu backend does; procpt-native has in-place hooks instead).
+ *
+ * - `ProcptGradNormClip`: inputs are the gradients (an array, like `AddN`); attr `maxNorm` (a number, or a
+ *   negative one for no clipping). Outputs `[norm [], scale []]`: the global L2 norm and PyTorch's
+ *   `clip_grad_norm_` factor `min(1, maxNorm / (norm + 1e-6))`, both left on the device.
+ * - `ProcptAdamW`: inputs `{ param, grad, m, v, scale }` (`scale` a [] tensor multiplying the gradient first);
+ *   attrs `{ lr, beta1, beta2, eps, weightDecay, step }` (`step` 1-based). Outputs `[param, m, v]` after one
+ *   `torch.optim.AdamW` update, as new tensors the caller assigns.
+ */
+export const OPTIMIZER_KERNELS = {
+  gradNormClip: 'ProcptGradNormClip',
+  adamw: 'ProcptAdamW',
+} as const;

@@ -81,3 +81,17 @@ describe('resolveRunConfig', () => {
     );
   });
 });
+
+describe('guards', () => {
+  it('guards.gpuMemoryMB is a positive number in the run config', () => {
+    const base = {
+      name: 'tiny',
+      steps: 10,
+      model: { size: '1_2_16' },
+      data: { train: { kind: 'diagnostic', task: 'addition' }, batchSize: 4 },
+      optimizer: { lr: 1e-3 },
+    };
+    expect(parseRunConfig({ ...base, guards: { gpuMemoryMB: 80_000 } }).guards.gpuMemoryMB).toBe(80_000);
+    expect(() => parseRunConfig({ ...base, guards: { gpuMemoryMB: 0 } })).toThrow(/gpuMemoryMB/);
+  });
+});

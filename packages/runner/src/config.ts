@@ -164,8 +164,13 @@ export const runConfigSchema = z.strictObject({
     .strictObject({
       /** Tensor leaks and similar become errors. */
       debug: z.boolean().default(false),
-      /** Memory the run may use; default: what the backend allows (wasm heap, free RAM). */
+      /** Memory the run may use; default: what the backend allows (wasm heap, free RAM). Not used by webgpu. */
       memoryLimitMB: z.number().positive().optional(),
+      /**
+       * GPU memory a webgpu run may use (MB): WebGPU does not report it, so without this only the adapter's
+       * buffer limits are checked (`procpt train --gpu-memory`).
+       */
+      gpuMemoryMB: z.number().positive().optional(),
     })
     .default({ debug: false }),
 });

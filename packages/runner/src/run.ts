@@ -20,6 +20,7 @@ import {
   type TrainResult,
   Trainer,
   assertFitsInMemory,
+  assertFitsOnWebGpu,
   defaultMemoryLimit,
   estimateTrainingMemory,
   fusedOptimizerFor,
@@ -27,6 +28,7 @@ import {
   loadTrainCheckpoint,
   selectBackend,
 } from '@procpt/trainer-gpu';
+import { webGpuFusedActive } from '@procpt/trainer-gpu/internal';
 import type { RunConfig } from './config.js';
 import { type ResolvedData, resolveData } from './data.js';
 
@@ -81,7 +83,7 @@ async function buildModel(
   config: RunConfig,
   data: ResolvedData,
   length: number,
-  backend: BackendReport['name'],
+  backend: BackendReport,
 ): Promise<Gpt> {
   const m = config.model;
   if (m.init.from === 'checkpoint') return (await loadCheckpoint(m.init.path)).model;
@@ -91,8 +93,7 @@ async function buildModel(
     tied: m.tied,
     dropout: m.dropout,
   });
-  const limit = config.guards.memoryLimitMB ? config.guards.memoryLimitMB * 1024 * 1024 : undefined;
-  checkMemory(config, gpt, length, limit ?? defaultMemoryLimit(backend));
+  checkMemory(config, gpt, length, backend);
   const model = Gpt.create(gpt, { seed: config.seed });
   if (m.init.from === 'transfer') {
     const source = await loadCheckpoint(m.init.path);
@@ -105,14 +106,28 @@ async function buildModel(
   return model;
 }
 
-function checkMemory(config: RunConfig, gpt: GptConfig, length: number, limitBytes: number): void {
-  const estimate = estimateTrainingMemory(gpt, {
+/**
+ * Refuses a step that cannot fit before anything is allocated: host RAM (or the wasm heap, or
+ * `guards.memoryLimitMB`) for the CPU backends; for webgpu the adapter's buffer limits and `guards.gpuMemoryMB`.
+ */
+function checkMemory(config: RunConfig, gpt: GptConfig, length: number, backend: BackendReport): void {
+  const step = {
     batchSize: config.data.batchSize,
     length,
     accumulation: config.data.accumulation,
     parameters: parameterCount(gpt),
-  });
-  assertFitsInMemory(estimate, limitBytes, `run ${config.name}`);
+  };
+  if (backend.name === 'webgpu') {
+    const gpuMemoryMB = config.guards.gpuMemoryMB;
+    assertFitsOnWebGpu(gpt, { ...step, fused: webGpuFusedActive() }, `run ${config.name}`, {
+      ...(backend.adapter?.limits ? { limits: backend.adapter.limits } : {}),
+      ...(gpuMemoryMB ? { gpuMemoryBytes: gpuMemoryMB * 1024 * 1024 } : {}),
+    });
+    return;
+  }
+  const limitMB = config.guards.memoryLimitMB;
+  const limit = limitMB ? limitMB * 1024 * 1024 : defaultMemoryLimit(backend.name);
+  assertFitsInMemory(estimateTrainingMemory(gpt, step), limit, `run ${config.name}`);
 }
 
 /**
@@ -143,8 +158,7 @@ export async function runTraining(config: RunConfig, options: RunOptions = {}): 
   if (options.resume) {
     const path = await resolveResumePath(options.resume);
     const gpt = await readCheckpointConfig(path);
-    const limit = config.guards.memoryLimitMB ? config.guards.memoryLimitMB * 1024 * 1024 : undefined;
-    checkMemory(config, gpt, length, limit ?? defaultMemoryLimit(backend.name));
+    checkMemory(config, gpt, length, backend);
     const loaded = await loadTrainCheckpoint(path);
     if (loaded.state.step > config.steps) {
       loaded.model.dispose();
@@ -161,7 +175,7 @@ export async function runTraining(config: RunConfig, options: RunOptions = {}): 
     resume = { state: loaded.state, moments: loaded.moments };
     info(`resuming from ${path} (step ${loaded.state.step})`);
   } else {
-    model = await buildModel(config, train, length, backend.name);
+    model = await buildModel(config, train, length, backend);
   }
   try {
     if (train.vocabSize > model.config.vocabSize) {

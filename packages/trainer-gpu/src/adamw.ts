@@ -2,6 +2,7 @@ import { ProcptError } from '@procpt/core';
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core alone ships no gradients; training needs all of them registered (side effect).
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+import { OPTIMIZER_KERNELS } from '@procpt/model/kernel-spec';
 import { decays, type NoDecayKind } from './param-groups.js';
 
 /** Hyperparameters of {@link AdamW} (PyTorch defaults). */
@@ -63,6 +64,11 @@ export interface FusedOptimizer {
 /** `fused` when its backend is the active one. */
 function activeOn(fused: FusedOptimizer | undefined): FusedOptimizer | undefined {
   return fused && tf.getBackend() === fused.backend ? fused : undefined;
+}
+
+/** Whether the active backend registers optimizer kernel `name` (the webgpu backend's WGSL ones). */
+function hasKernel(name: string): boolean {
+  return tf.getKernel(name, tf.getBackend()) !== undefined;
 }
 
 /** Prefixes of the moment tensors in {@link AdamW.stateTensors} (PyTorch's state names). */
@@ -129,6 +135,10 @@ export class AdamW {
       this.applyFused(native.update, grads, lr, gradScale);
       return;
     }
+    if (hasKernel(OPTIMIZER_KERNELS.adamw)) {
+      this.applyKernel(grads, lr, gradScale);
+      return;
+    }
     const stepSize = lr / (1 - beta1 ** this.t);
     const bc2Sqrt = Math.sqrt(1 - beta2 ** this.t);
     tf.tidy(() => {
@@ -178,6 +188,36 @@ export class AdamW {
         step: this.t,
         gradScale: scale,
       });
+    }
+  }
+
+  /** One `ProcptAdamW` kernel per parameter (the clip factor stays a device tensor), its outputs assigned. */
+  private applyKernel(
+    grads: Readonly<Record<string, tf.Tensor>>,
+    lr: number,
+    gradScale: tf.Scalar | undefined,
+  ): void {
+    const { beta1, beta2, eps, weightDecay } = this.options;
+    const scale = gradScale ?? tf.scalar(1);
+    try {
+      for (const name of this.names) {
+        const grad = grads[name];
+        if (!grad) throw new ProcptError('runtime', `AdamW: missing gradient for ${name}`);
+        const param = this.params.get(name)!;
+        const m = this.m.get(name)!;
+        const v = this.v.get(name)!;
+        const wd = this.decayed.has(name) ? weightDecay : 0;
+        const attrs = { lr, beta1, beta2, eps, weightDecay: wd, step: this.t };
+        const out = tf
+          .engine()
+          .runKernel(OPTIMIZER_KERNELS.adamw, { param, grad, m, v, scale }, attrs) as tf.Tensor[];
+        param.assign(out[0]!);
+        m.assign(out[1]!);
+        v.assign(out[2]!);
+        tf.dispose(out);
+      }
+    } finally {
+      if (!gradScale) scale.dispose();
     }
   }
 
@@ -240,6 +280,13 @@ export function globalNormClip(
   maxNorm: number | null,
   fused?: FusedOptimizer,
 ): { norm: tf.Scalar; scale: tf.Scalar } {
+  if (hasKernel(OPTIMIZER_KERNELS.gradNormClip)) {
+    const inputs = Object.values(grads) as unknown as tf.NamedTensorMap;
+    const [norm, scale] = tf
+      .engine()
+      .runKernel(OPTIMIZER_KERNELS.gradNormClip, inputs, { maxNorm: maxNorm ?? -1 }) as tf.Scalar[];
+    return { norm: norm!, scale: scale! };
+  }
   const native = activeOn(fused);
   if (native) {
     const norm = Math.fround(native.gradNorm(Object.values(grads)));

@@ -77,7 +77,9 @@ describe('listBackends', () => {
     expect(webgpu.needs).toMatch(/webgpu@0\.6\.2 and a Vulkan driver/);
     // available with the adapter it found, missing, or broken with Dawn's reason (e.g. no Vulkan driver)
     if (webgpu.status === 'available')
-      expect(webgpu.detail).toMatch(/^adapter: .+(hardware GPU|CPU adapter)$/);
+      expect(webgpu.detail).toMatch(
+        /^adapter: .+(hardware GPU|CPU adapter)(; buffers up to [\d.]+ [MG]iB, bindings up to [\d.]+ [MG]iB)?$/,
+      );
     else expect(webgpu.reason).toBeTruthy();
     for (const row of rows) expect(row.needs.length).toBeGreaterThan(10);
     expect(rows.find((r) => r.name === 'tensorflow-gpu')?.needs).toMatch(/CUDA 11\.2/);

@@ -7,11 +7,13 @@ import { installCpuKernels, installWasmKernels, installWebGpuKernels } from './s
 import {
   adapterLabel,
   initWebGpuRuntime,
+  limitsLabel,
   loadWebGpu,
   SoftwareAdapter,
   type WebGpuAdapter,
   watchWebGpuErrors,
 } from './webgpu.js';
+import { installWebGpuFusedKernels } from './webgpu-kernels/index.js';
 
 /** The compute backends procpt can train on, fastest first. */
 export type BackendName = 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'procpt-native' | 'wasm' | 'cpu';
@@ -76,8 +78,10 @@ export interface BackendAvailability {
   status: 'available' | 'missing' | 'broken';
   /** Why it is missing or broken (first line of the loader's error). */
   reason?: string;
-  /** webgpu when probed: the adapter it would run on. */
+  /** webgpu when probed: the adapter it would run on, in words. */
   detail?: string;
+  /** webgpu when probed: the adapter (vendor, architecture, description, software flag, buffer limits). */
+  adapter?: WebGpuAdapter;
   /** What it needs to work. */
   needs: string;
 }
@@ -298,9 +302,10 @@ async function describe(
     const adapter = await initWebGpuRuntime();
     report.adapter = adapter;
     if (!adapter.software) report.device = 'gpu';
-    notes.push(`webgpu: ${adapterLabel(adapter)}`);
+    notes.push(`webgpu: ${adapterLabel(adapter)}${adapter.limits ? `; ${limitsLabel(adapter.limits)}` : ''}`);
     installWebGpuKernels();
     notes.push('webgpu: AddN patched to sum in groups within the storage-buffer limit');
+    notes.push(installWebGpuFusedKernels());
     // WebGPU reports invalid work as events, not exceptions: say so on stderr when one happens
     watchWebGpuErrors();
   }
@@ -402,7 +407,11 @@ export async function listBackends(options: { probe?: boolean } = {}): Promise<B
       await spec.load({}, false);
       if (!tf.findBackendFactory(spec.tfName)) throw new Error(`no '${spec.tfName}' backend registered`);
       const row: BackendAvailability = { name, package: spec.pkg, status: 'available', needs: spec.needs };
-      if (name === 'webgpu') row.detail = `adapter: ${adapterLabel(await initWebGpuRuntime())}`;
+      if (name === 'webgpu') {
+        const adapter = await initWebGpuRuntime();
+        row.adapter = adapter;
+        row.detail = `adapter: ${adapterLabel(adapter)}${adapter.limits ? `; ${limitsLabel(adapter.limits)}` : ''}`;
+      }
       rows.push(row);
     } catch (error) {
       rows.push({ name, package: spec.pkg, status: 'broken', reason: firstLine(error), needs: spec.needs });

@@ -52,4 +52,12 @@ export type { EvalMetrics, MemorySnapshot, StepMetrics } from './metrics.js';
 export { assertFitsInMemory, defaultMemoryLimit, estimateTrainingMemory } from './memory.js';
 export type { MemoryEstimate } from './memory.js';
 export { benchTrain, measureMatmulFlops } from './bench.js';
+export { assertFitsOnWebGpu, largestTrainingTensor } from './gpu-memory.js';
+export type { StepShape } from './gpu-memory.js';
+export type { WebGpuAdapter, WebGpuLimits } from './webgpu.js';
+export {
+  registerWebGpuFusedKernels,
+  unregisterWebGpuFusedKernels,
+  WEBGPU_FUSED_KERNEL_NAMES,
+} from './webgpu-kernels/index.js';
 export type { BenchTrainOptions, BenchTrainResult } from './bench.js';

@@ -12,3 +12,4 @@ export { decays, noDecayKinds } from './param-groups.js';
 export { globalNormClip } from './adamw.js';
 export { memorySnapshot, mfu } from './metrics.js';
 export { syntheticSource, trainingFlopsPerToken } from './bench.js';
+export { webGpuFusedActive } from './gpu-memory.js';

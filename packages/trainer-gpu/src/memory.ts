@@ -28,21 +28,29 @@ export function estimateTrainingMemory(
     accumulation: number;
     parameters: number;
     chunkRows?: number;
+    /** Whether [B, H, T, T] attention matrices are kept (default true; a flash-style fused kernel keeps none). */
+    attentionMatrices?: boolean;
   },
 ): MemoryEstimate {
   const t = options.length - 1;
   const tokens = options.batchSize * t;
   const f32 = 4;
   const state = options.parameters * f32 * (options.accumulation > 1 ? 5 : 4);
-  const perLayer = tokens * (40 * config.dModel + 4 * config.nHead * t);
+  const matrices = options.attentionMatrices === false ? 0 : 4 * config.nHead * t;
+  const perLayer = tokens * (40 * config.dModel + matrices);
   const activations = f32 * (config.nLayer * perLayer + tokens * 4 * config.dModel);
   const rows = Math.min(tokens, options.chunkRows ?? Math.max(1, Math.floor((1 << 22) / config.vocabSize)));
   const head = f32 * rows * config.vocabSize * 3;
   return { state, activations, head, total: state + activations + head };
 }
 
-/** Memory a backend can give a run: the wasm heap's practical ceiling, else free RAM. */
+/**
+ * Memory a backend can give a run: the wasm heap's practical ceiling, else free RAM. `webgpu` computes in GPU
+ * memory, which WebGPU does not report: Infinity here; its guard is `assertFitsOnWebGpu` (the adapter's
+ * buffer limits and an explicit `guards.gpuMemoryMB`).
+ */
 export function defaultMemoryLimit(backend: BackendName): number {
+  if (backend === 'webgpu') return Number.POSITIVE_INFINITY;
   // wasm32 tops out at 4 GiB, and tfjs-wasm failed above ~3 GB in the feasibility probe.
   if (backend === 'wasm') return Math.min(2.5 * 1024 ** 3, totalmem());
   return Math.max(freemem(), totalmem() * 0.5);

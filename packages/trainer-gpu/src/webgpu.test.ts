@@ -2,7 +2,7 @@ import { Gpt, type GptConfig, gptConfig } from '@procpt/model';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadParityFixture, relErr } from '../../../scripts/test-support/parity-fixture.js';
-import { selectBackend } from './backends.js';
+import { listBackends, selectBackend } from './backends.js';
 import { computeGradients } from './step.js';
 import { affineSource } from './test-data.js';
 import { adamwParityWorst } from './testing/adamw-parity.js';
@@ -58,6 +58,16 @@ describe.skipIf(why !== '')(`webgpu backend${why ? ` (skipped: ${why})` : ''}`, 
     expect(report.adapter).toBeDefined();
     expect(report.device).toBe(report.adapter!.software ? 'cpu' : 'gpu');
     expect(report.notes.join('\n')).toMatch(/webgpu: .+, (software\/CPU adapter|hardware GPU)/);
+  });
+
+  it('lists the adapter with its vendor, software flag and buffer limits', async () => {
+    const row = (await listBackends()).find((r) => r.name === 'webgpu')!;
+    expect(row.status).toBe('available');
+    expect(row.adapter).toMatchObject({ software: expect.any(Boolean) });
+    expect(row.adapter!.limits!.maxStorageBufferBindingSize).toBeGreaterThan(0);
+    expect(row.detail).toMatch(
+      /^adapter: .+, (software\/CPU adapter|hardware GPU); buffers up to .+, bindings up to /,
+    );
   });
 
   it('sums more tensors than a shader has storage buffers (patched AddN)', async () => {

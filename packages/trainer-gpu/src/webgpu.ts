@@ -15,6 +15,17 @@ export interface WebGpuAdapter {
    * (lavapipe/llvmpipe, SwiftShader, WARP). `auto` never picks those.
    */
   software: boolean;
+  /**
+   * The adapter's buffer limits (tfjs requests these for its device): the largest buffer, and the largest one
+   * a shader may bind; a tensor over the binding limit makes WebGPU return garbage. Absent when not reported.
+   */
+  limits?: WebGpuLimits;
+}
+
+/** The WebGPU limits procpt's memory guard checks a run against (bytes). */
+export interface WebGpuLimits {
+  maxBufferSize: number;
+  maxStorageBufferBindingSize: number;
 }
 
 /** Structural view of the few WebGPU objects used here (no dependency on `@webgpu/types`). */
@@ -23,6 +34,7 @@ interface AdapterLike {
     isFallbackAdapter?: boolean;
   };
   isFallbackAdapter?: boolean;
+  limits?: Partial<Record<keyof WebGpuLimits, number>>;
 }
 interface GpuLike {
   requestAdapter(options?: { powerPreference?: string }): Promise<AdapterLike | null>;
@@ -41,7 +53,12 @@ export function describeAdapter(adapter: AdapterLike): WebGpuAdapter {
     info.isFallbackAdapter === true ||
     adapter.isFallbackAdapter === true ||
     SOFTWARE_NAMES.test(`${architecture} ${device} ${description}`);
-  return { vendor, architecture, device, description, software };
+  const out: WebGpuAdapter = { vendor, architecture, device, description, software };
+  const maxBufferSize = adapter.limits?.maxBufferSize;
+  const maxStorageBufferBindingSize = adapter.limits?.maxStorageBufferBindingSize;
+  if (typeof maxBufferSize === 'number' && typeof maxStorageBufferBindingSize === 'number')
+    out.limits = { maxBufferSize, maxStorageBufferBindingSize };
+  return out;
 }
 
 /** One line naming the adapter, e.g. `nvidia hopper (NVIDIA H200), hardware`. */
@@ -49,6 +66,13 @@ export function adapterLabel(a: WebGpuAdapter): string {
   const name = a.description || a.device || 'unnamed device';
   const head = [a.vendor, a.architecture].filter((s) => s !== '').join(' ') || 'unknown vendor';
   return `${head} (${name}), ${a.software ? 'software/CPU adapter' : 'hardware GPU'}`;
+}
+
+/** The adapter's buffer limits in words, e.g. `buffers up to 4.0 GiB, bindings up to 128 MiB`. */
+export function limitsLabel(limits: WebGpuLimits): string {
+  const size = (b: number) =>
+    b >= 1024 ** 3 ? `${(b / 1024 ** 3).toFixed(1)} GiB` : `${Math.round(b / 1024 ** 2)} MiB`;
+  return `buffers up to ${size(limits.maxBufferSize)}, bindings up to ${size(limits.maxStorageBufferBindingSize)}`;
 }
 
 /**
@@ -155,8 +179,12 @@ async function installNavigatorGpu(): Promise<GpuLike> {
   return g.navigator!.gpu!;
 }
 
-/** Imports the tfjs webgpu backend; it registers itself only when `navigator.gpu` already exists. */
+/**
+ * Imports the tfjs webgpu backend; it registers itself only when `navigator.gpu` already exists. A no-op when
+ * it is registered already (a bundle that imports it itself, such as tools/gpu's).
+ */
 export async function importWebGpuBackend(): Promise<void> {
+  if (tf.findBackendFactory('webgpu')) return;
   const specifier: string = '@tensorflow/tfjs-backend-webgpu';
   await import(specifier);
 }

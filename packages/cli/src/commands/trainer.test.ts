@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -69,6 +69,8 @@ describe('procpt train / backends', () => {
       'cpu',
       '--set',
       'seed=3',
+      '--gpu-memory',
+      '512',
     ]);
     expect(err).toMatch(/backend: cpu/);
     expect(code).toBe(0);
@@ -82,5 +84,17 @@ describe('procpt train / backends', () => {
     ]) {
       expect(existsSync(join(result.runDir, f))).toBe(true);
     }
+    // --gpu-memory lands in the config (the cpu backend does not use it; webgpu checks it)
+    const resolved = JSON.parse(await readFile(join(result.runDir, 'config.resolved.json'), 'utf8')) as {
+      config: { guards: { gpuMemoryMB?: number } };
+    };
+    expect(resolved.config.guards.gpuMemoryMB).toBe(512);
+  });
+
+  it('rejects a non-positive --gpu-memory with exit 2', async () => {
+    const { code, err } = await run(['train', '--recipe', 'diagnostic/addition', '--gpu-memory', '0']);
+    expect(code).toBe(2);
+    expect(err).toMatch(/gpuMemoryMB/);
+    expect((await run(['train', '--recipe', 'diagnostic/addition', '--gpu-memory', 'lots'])).code).toBe(2);
   });
 });

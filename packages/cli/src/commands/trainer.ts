@@ -19,6 +19,7 @@ interface TrainFlags {
   resume?: string;
   progress: boolean;
   listRecipes?: boolean;
+  gpuMemory?: number;
 }
 
 async function train(ctx: CliContext, flags: TrainFlags): Promise<void> {
@@ -39,6 +40,8 @@ async function train(ctx: CliContext, flags: TrainFlags): Promise<void> {
   let raw: unknown = flags.config ? await readConfigFile(flags.config) : {};
   if (flags.recipe) raw = { ...(raw as object), recipe: flags.recipe };
   raw = applySets(raw, flags.set);
+  // validated with the config (a positive number of MB)
+  if (flags.gpuMemory !== undefined) raw = applySets(raw, [`guards.gpuMemoryMB=${flags.gpuMemory}`]);
   const config = resolveRecipe(raw, flags.config ?? `recipe ${flags.recipe}`);
   await silenceTfjsBanner();
   const controller = new AbortController();
@@ -126,6 +129,11 @@ export const trainerCommands: CommandModule = {
       )
       .option('-b, --backend <name>', `${BACKEND_HELP} (overrides the config)`, parseBackend)
       .option('-r, --resume <dir>', 'resume from a run directory or a checkpoint directory')
+      .option(
+        '--gpu-memory <MB>',
+        'GPU memory a webgpu run may use, checked before training (WebGPU does not report it; sets guards.gpuMemoryMB)',
+        parseNumberOption('--gpu-memory'),
+      )
       .option('--no-progress', 'no progress bar')
       .option('--list-recipes', "list the paper's run recipes and exit")
       .action(async (flags: TrainFlags) => train(ctx, flags));

@@ -2,7 +2,11 @@
 # Builds .gpu-carry/ at the repo root (git-ignored) for a GPU machine that has neither Node.js nor network:
 #   node.xz                    this machine's Node binary (process.execPath), xz-compressed
 #   gpu-bench.mjs              tools/gpu/gpu-bench.ts bundled by esbuild (tfjs-core, cpu + webgpu backends,
-#                              Dawn's JS shim, @procpt/model and the trainer's step/AdamW inlined)
+#                              Dawn's JS shim, @procpt/model, the trainer's step/AdamW and the WGSL kernels inlined)
+#   study-haystack.mjs         tools/gpu/study-haystack.ts bundled the same way (@procpt/study and its packages)
+#   node_modules/…/package.json  stubs naming the two optional webgpu packages (bundled, but selectBackend
+#                              checks that they are installed)
+#   torch_peer.py              the PyTorch peer (the GPU machine has PyTorch)
 #   dist/linux-x64/dawn.node   Dawn's Node addon, where the bundled `webgpu` shim looks for it
 #   sysroot/                   Debian libvulkan1, libegl1, libglvnd0 unpacked (the Vulkan loader and the
 #                              GL dispatch library the NVIDIA Vulkan ICD links against)
@@ -26,19 +30,27 @@ fi
 rm -rf "$out"
 mkdir -p "$out/dist/linux-x64" "$out/sysroot"
 
-echo "prepare: bundling gpu-bench.mjs"
 # @procpt/* resolve to their sources, as in the tests; optional or unused backends stay out.
 aliases=()
 for dir in "$root"/packages/*/; do
   name="$(basename "$dir")"
   aliases+=("--alias:@procpt/$name=$dir/src/index.ts")
 done
-(cd "$pkg" && pnpm exec esbuild "$here/gpu-bench.ts" --bundle --platform=node --format=esm --target=node20 \
-  "${aliases[@]}" \
-  --external:@procpt/backend-native --external:@tensorflow/tfjs-backend-wasm \
-  --external:@tensorflow/tfjs-node --external:@tensorflow/tfjs-node-gpu \
-  --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" \
-  --log-level=warning --outfile="$out/gpu-bench.mjs")
+for tool in gpu-bench study-haystack; do
+  echo "prepare: bundling $tool.mjs"
+  (cd "$pkg" && pnpm exec esbuild "$here/$tool.ts" --bundle --platform=node --format=esm --target=node20 \
+    "${aliases[@]}" \
+    --external:@procpt/backend-native --external:@tensorflow/tfjs-backend-wasm \
+    --external:@tensorflow/tfjs-node --external:@tensorflow/tfjs-node-gpu \
+    --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" \
+    --log-level=warning --outfile="$out/$tool.mjs")
+done
+for stub in @tensorflow/tfjs-backend-webgpu:4.22.0 webgpu:0.6.2; do
+  mkdir -p "$out/node_modules/${stub%:*}"
+  printf '{"name":"%s","version":"%s","description":"stub: bundled into the .mjs files next to node_modules"}\n' \
+    "${stub%:*}" "${stub#*:}" > "$out/node_modules/${stub%:*}/package.json"
+done
+cp "$here/torch_peer.py" "$out/torch_peer.py"
 
 echo "prepare: copying dawn.node and compressing $(node -p process.execPath) ($(node -p process.version))"
 cp "$dawn_node" "$out/dist/linux-x64/dawn.node"
