@@ -83,14 +83,23 @@ async function buildModel(
   backend: BackendReport['name'],
 ): Promise<Gpt> {
   const m = config.model;
-  if (m.init.from === 'checkpoint') return (await loadCheckpoint(m.init.path)).model;
+  const limit = config.guards.memoryLimitMB ? config.guards.memoryLimitMB * 1024 * 1024 : undefined;
+  if (m.init.from === 'checkpoint') {
+    // the training estimate from the checkpoint's config.json, before its weights are read
+    checkMemory(
+      config,
+      await readCheckpointConfig(m.init.path),
+      length,
+      limit ?? defaultMemoryLimit(backend),
+    );
+    return (await loadCheckpoint(m.init.path)).model;
+  }
   const gpt = gptConfig(m.size, {
     vocabSize: m.vocabSize ?? data.vocabSize,
     nPositions: m.nPositions ?? data.nPositions ?? length - 1,
     tied: m.tied,
     dropout: m.dropout,
   });
-  const limit = config.guards.memoryLimitMB ? config.guards.memoryLimitMB * 1024 * 1024 : undefined;
   checkMemory(config, gpt, length, limit ?? defaultMemoryLimit(backend));
   const model = Gpt.create(gpt, { seed: config.seed });
   if (m.init.from === 'transfer') {
