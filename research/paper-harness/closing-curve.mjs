@@ -44,7 +44,11 @@ for (const [i, name] of checkpoints.entries()) {
   if (i % every !== 0 && i !== checkpoints.length - 1) continue;
   const step = Number(name.slice(5));
   const { model } = await loadCheckpoint(join(runDir, 'checkpoints', name));
-  const score = await warmupAccuracy(model, samples, { type: gen.type, params: gen.params, padId: gen.padId });
+  const score = await warmupAccuracy(model, samples, {
+    type: gen.type,
+    params: gen.params,
+    padId: gen.padId,
+  });
   model.dispose();
   const row = { step, closingBracket: score.accuracy, validationAllTokens: validation.get(step) ?? null };
   rows.push(row);

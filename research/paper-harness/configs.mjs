@@ -15,7 +15,9 @@ const args = { out: undefined, seeds: '0,1,2', warmup: undefined, threads: '1' }
 for (let i = 2; i < process.argv.length; i += 2) {
   const key = process.argv[i]?.replace(/^--/, '');
   if (!(key in args) || process.argv[i + 1] === undefined) {
-    console.error(`unknown or incomplete argument ${process.argv[i]}; flags: ${Object.keys(args).join(', ')}`);
+    console.error(
+      `unknown or incomplete argument ${process.argv[i]}; flags: ${Object.keys(args).join(', ')}`,
+    );
     process.exit(2);
   }
   args[key] = process.argv[i + 1];

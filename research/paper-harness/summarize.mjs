@@ -30,7 +30,10 @@ for (const name of readdirSync(runsDir).sort()) {
   const m = /^haystack-(.+)-s(\d+)$/.exec(name);
   const metrics = join(runsDir, name, 'metrics.jsonl');
   if (!m || !existsSync(metrics)) continue;
-  const lines = readFileSync(metrics, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const lines = readFileSync(metrics, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const evals = lines.filter((r) => r.kind === 'eval');
   if (evals.length === 0) continue;
   const last = evals.at(-1);
@@ -52,15 +55,20 @@ for (const [config, runs] of groups) {
   const ci = done.length > 0 ? interval(done.map((r) => r.final)) : null;
   rows.push({
     config,
-    perSeed: runs.map((r) => `s${r.seed} ${pct(r.final)}${r.done ? '' : ` @${r.step}`} (best ${pct(r.best)})`).join('; '),
+    perSeed: runs
+      .map((r) => `s${r.seed} ${pct(r.final)}${r.done ? '' : ` @${r.step}`} (best ${pct(r.best)})`)
+      .join('; '),
     mean: ci ? `${pct(ci.mean)} [${pct(ci.lo)}, ${pct(ci.hi)}]` : '—',
     crossed: `${done.filter((r) => r.final >= 90).length}/${done.length}`,
   });
 }
 if (process.argv.includes('--markdown')) {
-  console.log('| configuration | haystack % per seed (final; best evaluation) | mean [95% CI], finished seeds | seeds ≥ 90% |');
+  console.log(
+    '| configuration | haystack % per seed (final; best evaluation) | mean [95% CI], finished seeds | seeds ≥ 90% |',
+  );
   console.log('|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.config} | ${r.perSeed} | ${r.mean} | ${r.crossed} |`);
 } else {
-  for (const r of rows) console.log(`${r.config}\n  ${r.perSeed}\n  mean ${r.mean}, seeds >= 90%: ${r.crossed}`);
+  for (const r of rows)
+    console.log(`${r.config}\n  ${r.perSeed}\n  mean ${r.mean}, seeds >= 90%: ${r.crossed}`);
 }
