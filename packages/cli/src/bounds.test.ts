@@ -393,5 +393,27 @@ describe('finding 9: bad input accepted', () => {
       2,
       /--size sets the semantic experiment's model size, but "diagnostics,mixtures" does not run it/,
     );
+    // and a size that cannot fit is refused before any run starts (a dry run only notes it)
+    const argv = [
+      'study',
+      'run',
+      'semantic',
+      '--preset',
+      'tiny',
+      '--size',
+      '99_99_9999',
+      '--out',
+      join(root, 'st'),
+    ];
+    const dry = await runProcpt([...argv, '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.err).toMatch(
+      /^note: study run .*semantic.*: a training step needs about .* on this machine$/m,
+    );
+    const res = await timed(argv);
+    expectFailure(res, 2, /study run .*semantic.*: a training step needs about .* GB/);
+    expect(res.ms).toBeLessThan(10_000);
+    expect(existsSync(join(root, 'st'))).toBe(false);
+    expect(res.err).toMatch(/hint: choose a smaller --size/);
   });
 });

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { ProcptError, formatCount, formatDuration, readTextFileLimited } from '@procpt/core';
+import { ProcptError, formatCount, formatDuration, limitBytes, readTextFileLimited } from '@procpt/core';
+import { gptConfig } from '@procpt/model';
+import { assertFitsInMemory, estimateTrainingMemory } from '@procpt/trainer-gpu';
 import { STUDY_PRESET_NAMES, type WarmupRecipe, studyPreset } from '@procpt/paper';
 import {
   estimatePlan,
@@ -86,6 +88,13 @@ export const studyCommands: CommandModule = {
         });
         const out = resolve(flags.out ?? join('runs', `study-${preset.name}`));
         const plan = planStudy(experiments, preset, out);
+        try {
+          checkPlanMemory(plan);
+        } catch (error) {
+          // a dry run may plan for a bigger machine than this one: say so, and still estimate
+          if (!flags.dryRun || !(error instanceof ProcptError)) throw error;
+          ctx.warn(`note: ${error.message} on this machine`);
+        }
         for (const note of plan.notes) ctx.warn(`note: ${note}`);
         if (flags.dryRun) {
           const est = await estimatePlan(plan, { backend: flags.backend });
@@ -169,6 +178,27 @@ export const studyCommands: CommandModule = {
       });
   },
 };
+
+/**
+ * Refuses a plan with a run that cannot fit in memory (e.g. `--size 99_99_9999`) before anything
+ * runs, with the estimate `train` applies to each run; runs whose vocabulary comes from their data
+ * are checked when they start.
+ */
+function checkPlanMemory(plan: ReturnType<typeof planStudy>): void {
+  for (const run of plan.runs) {
+    const c = run.config;
+    const vocabSize = c.model?.vocabSize ?? run.semantic?.vocabSize;
+    const length = c.data?.length;
+    if (!c.model?.size || vocabSize === undefined || length === undefined) continue;
+    const model = gptConfig(c.model.size, { vocabSize, nPositions: c.model.nPositions ?? length - 1 });
+    const estimate = estimateTrainingMemory(model, {
+      batchSize: c.data.batchSize,
+      length,
+      accumulation: c.data.accumulation ?? 1,
+    });
+    assertFitsInMemory(estimate, limitBytes('memory'), `study run ${run.id}`, 'choose a smaller --size');
+  }
+}
 
 /** Runs one planned run in a child `procpt study exec-run` process (how `--jobs N` parallelises). */
 function spawnWorker(out: string, id: string, backend: string): Promise<void> {
