@@ -1,4 +1,4 @@
-import { ProcptError } from '@procpt/core';
+import { type NumberBounds, parseIntegerText, parseNumberText } from '@procpt/core';
 
 /** What every command gets: output helpers that respect `--json`, and the global flags. */
 export interface CliContext {
@@ -38,26 +38,20 @@ export function createContext(
   return ctx;
 }
 
-/** Parses an integer option, or throws a usage error naming the flag. */
-export function parseIntOption(flag: string, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER) {
-  return (raw: string): number => {
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      throw new ProcptError(
-        'usage',
-        `${flag} must be an integer in [${min}, ${max}], got ${JSON.stringify(raw)}`,
-      );
-    }
-    return value;
-  };
+/**
+ * Parses an integer option with `@procpt/core`'s one number parser (plain decimal, `1e9` allowed;
+ * `0x10`, `NaN`, blanks and fractions refused), or throws a usage error naming the flag. Bounds are
+ * `min`/`max`, or an object that may name a limit of `LIMITS` (e.g. `{ min: 1, limit: 'workers' }`).
+ */
+export function parseIntOption(flag: string, min?: number | NumberBounds, max?: number) {
+  const bounds: NumberBounds =
+    typeof min === 'object'
+      ? min
+      : { ...(min === undefined ? {} : { min }), ...(max === undefined ? {} : { max }) };
+  return (raw: string): number => parseIntegerText(raw, flag, bounds);
 }
 
-/** Parses a number option, or throws a usage error naming the flag. */
-export function parseNumberOption(flag: string) {
-  return (raw: string): number => {
-    const value = Number(raw);
-    if (!Number.isFinite(value))
-      throw new ProcptError('usage', `${flag} must be a number, got ${JSON.stringify(raw)}`);
-    return value;
-  };
+/** Parses a number option (plain decimal, finite, within `bounds`), or throws a usage error naming the flag. */
+export function parseNumberOption(flag: string, bounds: NumberBounds = {}) {
+  return (raw: string): number => parseNumberText(raw, flag, bounds);
 }

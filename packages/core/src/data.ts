@@ -1,3 +1,5 @@
+import { ProcptError, formatValue } from './errors.js';
+
 /**
  * One training example: `tokens[i]` is a token id; `loss[i] = 1` iff token `i` is a scored target
  * (it is predicted from position `i - 1` and counts in the loss and in accuracy).
@@ -44,4 +46,39 @@ export interface DataSource {
   batches(options: BatchOptions): AsyncIterable<CursorBatch>;
   /** Releases what the source holds open (files); the trainer calls it when a run ends. */
   close?(): Promise<void>;
+}
+
+/**
+ * Checks a batch before it reaches a model: `tokens` and `loss` hold `batch · length` values, every
+ * token is an integer id in `[0, vocabSize)` and every loss-mask value is 0 or 1. A violation is a
+ * `data` {@link ProcptError} naming `where` (the data source), the row and the column — caught
+ * here, it cannot turn into a NaN loss or a silently doubled weight later.
+ */
+export function checkBatch(batch: Batch, vocabSize: number, where: string): void {
+  const { tokens, loss } = batch;
+  const size = batch.batch * batch.length;
+  if (!Number.isSafeInteger(size) || size < 0 || tokens?.length !== size || loss?.length !== size) {
+    throw new ProcptError(
+      'data',
+      `${where}: a [${batch.batch}, ${batch.length}] batch needs ${size} tokens and mask values, got ${tokens?.length} and ${loss?.length}`,
+    );
+  }
+  for (let i = 0; i < size; i++) {
+    const t = tokens[i] as number;
+    if (!(Number.isInteger(t) && t >= 0 && t < vocabSize)) {
+      throw new ProcptError(
+        'data',
+        `${where}: token ${formatValue(t)} at row ${Math.floor(i / batch.length)}, position ${i % batch.length} is outside the vocabulary [0, ${vocabSize})`,
+        { hint: "the data's vocabulary is larger than the model's: check model.vocabSize and the data" },
+      );
+    }
+    const m = loss[i] as number;
+    if (m !== 0 && m !== 1) {
+      throw new ProcptError(
+        'data',
+        `${where}: loss-mask value ${formatValue(m)} at row ${Math.floor(i / batch.length)}, position ${i % batch.length} is not 0 or 1`,
+        { hint: 'a loss mask marks scored targets with 1 and the rest with 0' },
+      );
+    }
+  }
 }

@@ -80,3 +80,48 @@ export function formatValue(value: unknown): string {
     return Object.prototype.toString.call(value);
   }
 }
+
+const SYSTEM_HINTS: Record<string, string> = {
+  ENOENT: 'check the path',
+  EACCES: 'check the permissions of the file or folder',
+  EPERM: 'check the permissions of the file or folder',
+  EISDIR: 'a file was expected, not a folder',
+  ENOTDIR: 'a folder was expected, not a file',
+  ENOSPC: 'the disk is full: free some space',
+  EMFILE: 'too many open files: raise the limit (ulimit -n) or use fewer workers',
+  EROFS: 'the file system is read-only',
+  EEXIST: 'the path already exists',
+};
+
+/** Messages of V8 and Node when an allocation is too large or fails. */
+const ALLOCATION_FAILURE =
+  /Invalid typed array length|Array buffer allocation failed|Invalid array length|Invalid string length|Cannot create a string longer than|ERR_WORKER_OUT_OF_MEMORY|out of memory/i;
+
+/**
+ * Turns anything thrown into a {@link ProcptError} for a one-line report: a ProcptError as is; a
+ * Node system error (`ENOENT`, `EACCES`, `ENOSPC`, …) as an `io` error with its path; a failed
+ * allocation as a `runtime` "out of memory" error; anything else as a `runtime` "internal error"
+ * (a bug: its stack is kept as the cause).
+ */
+export function toProcptError(error: unknown): ProcptError {
+  if (isProcptError(error)) return error;
+  const e = error as (Error & { code?: unknown; path?: unknown }) | undefined;
+  const message = e instanceof Error ? e.message : String(error);
+  const code = typeof e?.code === 'string' ? e.code : undefined;
+  if (code !== undefined && /^E[A-Z]+$/.test(code)) {
+    return new ProcptError('io', message, {
+      cause: error,
+      hint: SYSTEM_HINTS[code] ?? 'a file system or operating system error',
+    });
+  }
+  if (ALLOCATION_FAILURE.test(message) || code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    return new ProcptError('runtime', `out of memory: ${message}`, {
+      cause: error,
+      hint: 'the input or model is too large for this machine; see the limits in docs/reliability.md',
+    });
+  }
+  return new ProcptError('runtime', `internal error: ${message}`, {
+    cause: error,
+    hint: 'this is a bug in procpt: rerun with PROCPT_DEBUG=1 for the stack trace and report it',
+  });
+}

@@ -1,4 +1,4 @@
-export { ProcptError, isProcptError, assertConfig, formatValue } from './errors.js';
+export { ProcptError, isProcptError, assertConfig, formatValue, toProcptError } from './errors.js';
 export type { ProcptErrorCode, ProcptErrorOptions } from './errors.js';
 export {
   writeFileAtomic,
@@ -10,4 +10,21 @@ export {
 export type { AtomicWriteStream } from './atomic.js';
 export { Progress, formatCount, formatDuration } from './progress.js';
 export type { ProgressOptions, ProgressState } from './progress.js';
+export { checkBatch } from './data.js';
 export type { Sample, Batch, DataCursor, DataSpec, DataSource, BatchOptions, CursorBatch } from './data.js';
+export {
+  LIMITS,
+  GZIP_RATIO_FLOOR_BYTES,
+  checkLimit,
+  formatBytes,
+  limitBytes,
+  limitValue,
+  raiseHint,
+  readFileLimited,
+  readTextFileLimited,
+} from './limits.js';
+export type { CheckLimitOptions, LimitDefinition, LimitName, ReadLimitedOptions } from './limits.js';
+export { parseDecimal, parseIntegerText, parseNumberText } from './numbers.js';
+export type { NumberBounds } from './numbers.js';
+export { readLinesLimited } from './lines.js';
+export type { ReadLinesOptions, TextLine } from './lines.js';

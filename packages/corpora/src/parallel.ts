@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { ProcptError } from '@procpt/core';
+import { ProcptError, checkLimit, limitValue, toProcptError } from '@procpt/core';
 import type { Tokenizer } from '@procpt/tokenizer';
 
 /**
@@ -17,6 +17,8 @@ export class ParallelEncoder {
   >();
   private nextId = 0;
   private turn = 0;
+  /** The first worker failure: later batches fail with it instead of waiting on a dead worker. */
+  private failure: ProcptError | undefined;
 
   private constructor(
     private readonly tokenizer: Tokenizer,
@@ -28,8 +30,15 @@ export class ParallelEncoder {
         this.waiting.delete(msg.id);
       });
       w.on('error', (error) => {
-        for (const p of this.waiting.values())
-          p.reject(new ProcptError('runtime', `tokenizer worker failed: ${error.message}`, { cause: error }));
+        this.failure ??= new ProcptError(
+          'runtime',
+          `tokenizer worker failed: ${toProcptError(error).message}`,
+          {
+            cause: error,
+            hint: 'a document may be too large for a worker; lower PROCPT_MAX_DOCUMENT_MB or use --threads 1',
+          },
+        );
+        for (const p of this.waiting.values()) p.reject(this.failure);
         this.waiting.clear();
       });
     }
@@ -41,7 +50,11 @@ export class ParallelEncoder {
   }
 
   /** An encoder with up to `threads` workers (default: the number of cores). */
-  static create(tokenizer: Tokenizer, threads = availableParallelism()): ParallelEncoder {
+  static create(
+    tokenizer: Tokenizer,
+    threads = Math.min(availableParallelism(), limitValue('workers')),
+  ): ParallelEncoder {
+    checkLimit('workers', threads, 'tokenizer threads', { code: 'usage' });
     const script = fileURLToPath(new URL('./encode-worker.js', import.meta.url));
     if (threads <= 1 || !existsSync(script)) return new ParallelEncoder(tokenizer, []);
     const workers = Array.from(
@@ -60,6 +73,7 @@ export class ParallelEncoder {
   encode(texts: string[]): Promise<Uint32Array[]> {
     if (this.workers.length === 0)
       return Promise.resolve(texts.map((t) => Uint32Array.from(this.tokenizer.encode(t))));
+    if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     const worker = this.workers[this.turn++ % this.workers.length] as Worker;
     return new Promise((resolve, reject) => {

@@ -1,7 +1,5 @@
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
-import { ProcptError } from '@procpt/core';
+import { ProcptError, readLinesLimited } from '@procpt/core';
 import { type SeparatorPolicy, ShardWriter, type Tokenizer } from '@procpt/tokenizer';
 import { type TextPiece, packPieces } from './pack.js';
 import { ParallelEncoder } from './parallel.js';
@@ -49,6 +47,17 @@ export interface TokenizeCorpusResult {
   threads: number;
   /** Records skipped under `onError: 'skip'`, with the first few issues. */
   stats: ReadStats;
+}
+
+/** An input that yields no document would write an empty shard: a `data` error instead. */
+function noDocuments(inputs: readonly string[], stats: ReadStats): ProcptError {
+  const where = inputs.length === 1 ? inputs[0] : `${inputs.length} inputs`;
+  return new ProcptError('data', `${where} holds no documents: no shard written`, {
+    hint:
+      stats.skipped > 0
+        ? `all ${stats.skipped} record(s) were skipped as bad; first: ${stats.issues[0]?.message ?? '?'}`
+        : 'check the input path, its format and the --include/--exclude globs',
+  });
 }
 
 /** The paper's joining rule for a format. */
@@ -116,6 +125,7 @@ export async function tokenizeCorpus(options: TokenizeCorpusOptions): Promise<To
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onTokens ? { onProgress: (p: { tokens: number }) => options.onTokens?.(p.tokens) } : {}),
     });
+    if (done.documents === 0) throw noDocuments(inputs, stats);
     const r = await writer.close();
     return {
       path: r.path,
@@ -155,12 +165,12 @@ async function dmMathShard(
   let characters = 0;
   try {
     for (const file of files) {
-      const stream = createReadStream(file);
-      stream.on('data', (c) => options.onBytes?.(c.length));
       let question: string | undefined;
       let line = 0;
-      for await (const text of createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })) {
-        line++;
+      // lines of bounded length (the `document` limit): a file without newlines cannot fill memory
+      for await (const { text, line: number } of readLinesLimited(file)) {
+        line = number;
+        options.onBytes?.(Buffer.byteLength(text) + 1);
         if (options.signal?.aborted)
           throw new ProcptError(
             'interrupted',
@@ -184,6 +194,7 @@ async function dmMathShard(
         );
       }
     }
+    if (documents === 0) throw noDocuments(files, stats);
     const r = await writer.close();
     return {
       path: r.path,

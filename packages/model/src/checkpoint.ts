@@ -1,9 +1,23 @@
 import { createHash } from 'node:crypto';
-import { access, readFile } from 'node:fs/promises';
+import { access, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ProcptError, writeDirAtomic, writeFileAtomic, writeJsonAtomic } from '@procpt/core';
+import {
+  ProcptError,
+  formatValue,
+  readFileLimited,
+  writeDirAtomic,
+  writeFileAtomic,
+  writeJsonAtomic,
+} from '@procpt/core';
 import type * as tf from '@tensorflow/tfjs-core';
-import { fromHfConfig, type GptConfig, toHfConfig, validateConfig } from './config.js';
+import {
+  assertModelFits,
+  estimateModelMemory,
+  fromHfConfig,
+  type GptConfig,
+  toHfConfig,
+  validateConfig,
+} from './config.js';
 import { Gpt } from './gpt.js';
 import { canonicalName, parameterSpecs } from './names.js';
 import { decodeSafetensors, encodeSafetensors, type RawTensor } from './safetensors.js';
@@ -114,10 +128,22 @@ async function readBytes(path: string): Promise<Uint8Array> {
   }
 }
 
-async function readJson(path: string): Promise<unknown> {
-  const text = new TextDecoder().decode(await readBytes(path));
+/** A JSON file of a checkpoint (config.json, procpt.json), size-bounded by the `json` limit. */
+async function readSmallFile(path: string): Promise<Uint8Array> {
+  return readFileLimited(path, path, { code: 'corrupt' }).catch((error: unknown) => {
+    if (error instanceof ProcptError && error.code === 'io') {
+      throw new ProcptError('io', error.message, {
+        hint: 'is this a checkpoint directory (model.safetensors + config.json)?',
+        cause: error,
+      });
+    }
+    throw error;
+  });
+}
+
+function parseJson(path: string, bytes: Uint8Array): unknown {
   try {
-    return JSON.parse(text);
+    return JSON.parse(new TextDecoder().decode(bytes));
   } catch (error) {
     throw new ProcptError('corrupt', `${path} is not valid JSON: ${(error as Error).message}`, {
       cause: error,
@@ -125,15 +151,44 @@ async function readJson(path: string): Promise<unknown> {
   }
 }
 
-/** Reads `procpt.json` if present (undefined for a plain HF checkpoint). */
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Reads `procpt.json` if present (undefined for a plain HF checkpoint), checking every field it
+ * relies on; a damaged manifest is a `corrupt` error that names the file and the field.
+ */
 async function readManifest(dir: string): Promise<ProcptJson | undefined> {
   const path = join(dir, CHECKPOINT_FILES.procpt);
   if (!(await exists(path))) return undefined;
-  const json = (await readJson(path)) as Partial<ProcptJson>;
-  if (json.format !== FORMAT || json.version !== 1 || typeof json.files !== 'object') {
-    throw new ProcptError('corrupt', `${path}: not a version-1 procpt checkpoint manifest`);
+  const json = parseJson(path, await readSmallFile(path));
+  const bad = (what: string) =>
+    new ProcptError('corrupt', `${path}: ${what}`, {
+      hint: 'the checkpoint manifest is damaged; re-save the checkpoint, or delete procpt.json to read it as a plain HF checkpoint',
+    });
+  if (!isObject(json) || json.format !== FORMAT || json.version !== 1) {
+    throw bad('not a version-1 procpt checkpoint manifest');
   }
-  return json as ProcptJson;
+  if (!isObject(json.files)) throw bad(`files must be an object, got ${formatValue(json.files)}`);
+  for (const [name, entry] of Object.entries(json.files)) {
+    if (
+      !isObject(entry) ||
+      !Number.isSafeInteger(entry.bytes) ||
+      (entry.bytes as number) < 0 ||
+      typeof entry.sha256 !== 'string'
+    ) {
+      throw bad(`files.${name} must be {bytes, sha256}, got ${formatValue(entry)}`);
+    }
+  }
+  if (json.meta !== undefined && !isObject(json.meta)) {
+    throw bad(`meta must be an object, got ${formatValue(json.meta)}`);
+  }
+  try {
+    validateConfig(json.config as GptConfig);
+  } catch (error) {
+    throw bad(`config: ${(error as Error).message}`);
+  }
+  return { ...(json as unknown as ProcptJson), meta: (json.meta ?? {}) as CheckpointMeta };
 }
 
 function verify(manifest: ProcptJson | undefined, dir: string, name: string, bytes: Uint8Array): void {
@@ -148,33 +203,62 @@ function verify(manifest: ProcptJson | undefined, dir: string, name: string, byt
   }
 }
 
-/** Reads and checks the config of a checkpoint directory (procpt or HF GPT-2). */
+/**
+ * Refuses a weights file far larger than its config implies before reading it whole: at most
+ * 8 bytes per parameter (F64, I64) plus room for the header and HF's attention buffers.
+ */
+async function checkWeightsSize(path: string, config: GptConfig): Promise<void> {
+  const size = await stat(path).then(
+    (s) => s.size,
+    () => undefined, // missing: readBytes reports it
+  );
+  const { parameters } = estimateModelMemory(config);
+  const buffers = config.nLayer * config.nPositions * config.nPositions * 8;
+  const max = 8 * parameters + buffers + 100_000_000 + 8;
+  if (size !== undefined && size > max) {
+    throw new ProcptError(
+      'corrupt',
+      `${path} has ${size} bytes, more than the ${max} its config.json allows (${parameters} parameters)`,
+      { hint: 'the weights and config.json belong to different models' },
+    );
+  }
+}
+
+/** Index of the first NaN or ±Infinity in `data`, or -1. */
+function firstNonFinite(data: Float32Array): number {
+  for (let i = 0; i < data.length; i++) {
+    // x - x is NaN exactly for NaN and ±Infinity
+    const x = data[i] as number;
+    if (x - x !== 0) return i;
+  }
+  return -1;
+}
+
+/**
+ * Reads and checks the config of a checkpoint directory (procpt or HF GPT-2). The file is
+ * size-bounded and every field range-checked (limits included) before anything uses it.
+ */
 export async function readCheckpointConfig(dir: string): Promise<GptConfig> {
   const path = join(dir, CHECKPOINT_FILES.config);
-  const bytes = await readBytes(path);
+  const bytes = await readSmallFile(path);
   verify(await readManifest(dir), dir, CHECKPOINT_FILES.config, bytes);
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (error) {
-    throw new ProcptError('corrupt', `${path} is not valid JSON: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  return fromHfConfig(json, path);
+  return fromHfConfig(parseJson(path, bytes), path);
 }
 
 /**
  * Loads a checkpoint directory written by {@link saveCheckpoint} or by HF `save_pretrained` for
  * GPT-2 (`model.safetensors` with or without the `transformer.` prefix; `attn.bias` /
  * `attn.masked_bias` buffers are ignored; an `lm_head.weight` in a tied model is ignored). Verifies
- * checksums, shapes and completeness, naming the tensor and file on failure.
+ * checksums, shapes and completeness, naming the tensor and file on failure. A model beyond the
+ * `memory` limit is refused before its weights are read; a NaN or infinite weight is a `data` error.
  */
 export async function loadCheckpoint(dir: string): Promise<{ model: Gpt; meta: CheckpointMeta }> {
   const manifest = await readManifest(dir);
   const config = await readCheckpointConfig(dir);
-  if (manifest) validateConfig(manifest.config);
   const path = join(dir, CHECKPOINT_FILES.weights);
+  // Refused before the weights are read when the model cannot fit (e.g. a config.json edited up).
+  assertModelFits(config, join(dir, CHECKPOINT_FILES.config));
+  await checkWeightsSize(path, config);
   const bytes = await readBytes(path);
   verify(manifest, dir, CHECKPOINT_FILES.weights, bytes);
   const { tensors } = decodeSafetensors(bytes, path);
@@ -197,6 +281,14 @@ export async function loadCheckpoint(dir: string): Promise<{ model: Gpt; meta: C
     if (!(raw.data instanceof Float32Array)) {
       problems.push(`tensor ${stored} has integer dtype ${raw.dtype}`);
       continue;
+    }
+    const bad = firstNonFinite(raw.data);
+    if (bad >= 0) {
+      throw new ProcptError(
+        'data',
+        `${path}: tensor ${stored} holds a non-finite value (${raw.data[bad]}) at index ${bad}`,
+        { hint: 'the weights were saved after training diverged; use an earlier checkpoint' },
+      );
     }
     weights.set(name, raw.data);
   }

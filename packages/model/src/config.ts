@@ -1,4 +1,4 @@
-import { ProcptError } from '@procpt/core';
+import { ProcptError, checkLimit, formatValue, formatBytes, limitBytes, raiseHint } from '@procpt/core';
 
 /** Architecture of a GPT-2 model (HF `GPT2Config` semantics, camel-cased). */
 export interface GptConfig {
@@ -59,12 +59,14 @@ export function gptConfig(
   size: string,
   overrides: Partial<GptConfig> & { vocabSize: number; nPositions: number },
 ): GptConfig {
-  const shape = MODEL_PRESETS[size] ?? parseSize(size);
+  const shape = Object.hasOwn(MODEL_PRESETS, size)
+    ? (MODEL_PRESETS[size] as (typeof MODEL_PRESETS)[string])
+    : parseSize(size);
   return validateConfig({ ...DEFAULTS, ...shape, ...overrides });
 }
 
 function parseSize(size: string): { nLayer: number; nHead: number; dModel: number } {
-  const m = /^(\d+)_(\d+)_(\d+)$/.exec(size);
+  const m = typeof size === 'string' ? /^(\d{1,15})_(\d{1,15})_(\d{1,15})$/.exec(size) : null;
   if (!m) {
     throw new ProcptError('config', `unknown model size ${JSON.stringify(size)}`, {
       hint: `use nLayer_nHead_dModel, e.g. one of ${Object.keys(MODEL_PRESETS).join(', ')}`,
@@ -81,20 +83,40 @@ export function validateConfig(config: GptConfig): GptConfig {
       throw new ProcptError('config', `model ${field} must be a positive integer, got ${String(v)}`);
     }
   };
+  if (typeof config !== 'object' || config === null) {
+    throw new ProcptError('config', `model config must be an object, got ${String(config)}`);
+  }
   for (const f of ['nLayer', 'nHead', 'dModel', 'vocabSize', 'nPositions'] as const) posInt(f);
+  // Bounded before anything loops over layers or allocates (a config.json may say n_layer 1e9).
+  checkLimit('layers', config.nLayer, 'model nLayer');
+  checkLimit('width', config.dModel, 'model dModel');
+  checkLimit('vocab', config.vocabSize, 'model vocabSize');
+  checkLimit('positions', config.nPositions, 'model nPositions');
   if (config.dModel % config.nHead !== 0) {
     throw new ProcptError(
       'config',
       `model dModel ${config.dModel} is not divisible by nHead ${config.nHead}`,
     );
   }
-  if (!(config.dropout >= 0 && config.dropout < 1)) {
+  if (!(typeof config.dropout === 'number' && config.dropout >= 0 && config.dropout < 1)) {
     throw new ProcptError('config', `model dropout must be in [0, 1), got ${config.dropout}`);
   }
-  if (!(config.layerNormEpsilon > 0)) {
+  if (
+    !(
+      typeof config.layerNormEpsilon === 'number' &&
+      Number.isFinite(config.layerNormEpsilon) &&
+      config.layerNormEpsilon > 0
+    )
+  ) {
     throw new ProcptError('config', `model layerNormEpsilon must be > 0, got ${config.layerNormEpsilon}`);
   }
-  if (!(config.initializerRange > 0)) {
+  if (
+    !(
+      typeof config.initializerRange === 'number' &&
+      Number.isFinite(config.initializerRange) &&
+      config.initializerRange > 0
+    )
+  ) {
     throw new ProcptError('config', `model initializerRange must be > 0, got ${config.initializerRange}`);
   }
   if (typeof config.tied !== 'boolean') {
@@ -123,6 +145,43 @@ export function parameterCount(config: GptConfig): number {
  */
 export function flopsPerToken(config: GptConfig, contextLength: number): number {
   return 6 * parameterCount(config) + 12 * config.nLayer * config.dModel * contextLength;
+}
+
+/** Bytes per float32 value. */
+const F32 = 4;
+
+/**
+ * Memory to build a model, in bytes, without allocating anything: its float32 weights plus one
+ * transient copy (initial values or loaded tensors are held while each variable is created). The
+ * weight part is the `state` unit of trainer-gpu's training estimate, so both agree.
+ */
+export function estimateModelMemory(config: GptConfig): {
+  parameters: number;
+  weights: number;
+  total: number;
+} {
+  const parameters = parameterCount(config);
+  const weights = parameters * F32;
+  return { parameters, weights, total: 2 * weights };
+}
+
+/**
+ * Throws a `config` ProcptError, before anything is allocated, when building `config` needs more
+ * than `limitBytes` (default: the `memory` limit, `PROCPT_MEMORY_LIMIT_MB` or the machine's free
+ * memory). `where` names the command or file the config came from.
+ */
+export function assertModelFits(
+  config: GptConfig,
+  where: string,
+  limit: number = limitBytes('memory'),
+): void {
+  const estimate = estimateModelMemory(config);
+  if (estimate.total <= limit) return;
+  throw new ProcptError(
+    'config',
+    `${where}: model ${sizeKey(config)} (vocab ${config.vocabSize}, positions ${config.nPositions}) has ${estimate.parameters.toExponential(2)} parameters and needs about ${formatBytes(estimate.total)} to build, over the ${formatBytes(limit)} memory limit`,
+    { hint: `choose a smaller size, vocabulary or context; ${raiseHint('memory')}` },
+  );
 }
 
 /** HF `GPT2Config` JSON (`config.json`) for a config. */
@@ -157,7 +216,7 @@ export function toHfConfig(config: GptConfig): Record<string, unknown> {
  * (another activation, a non-4d MLP, inverse-layer-index attention scaling). `where` names the file.
  */
 export function fromHfConfig(json: unknown, where: string): GptConfig {
-  if (typeof json !== 'object' || json === null) {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new ProcptError('corrupt', `${where}: expected a JSON object`);
   }
   const j = json as Record<string, unknown>;
@@ -166,8 +225,8 @@ export function fromHfConfig(json: unknown, where: string): GptConfig {
   }
   const num = (key: string, fallback?: number): number => {
     const v = j[key] ?? fallback;
-    if (typeof v !== 'number') {
-      throw new ProcptError('corrupt', `${where}: field ${key} must be a number, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      throw new ProcptError('corrupt', `${where}: field ${key} must be a number, got ${formatValue(v)}`);
     }
     return v;
   };
@@ -203,6 +262,10 @@ export function fromHfConfig(json: unknown, where: string): GptConfig {
   try {
     return validateConfig(config);
   } catch (error) {
-    throw new ProcptError('config', `${where}: ${(error as Error).message}`, { cause: error });
+    const hint = (error as ProcptError).hint;
+    throw new ProcptError('config', `${where}: ${(error as Error).message}`, {
+      cause: error,
+      ...(hint === undefined ? {} : { hint }),
+    });
   }
 }

@@ -1,7 +1,7 @@
 import { ProcptError } from '@procpt/core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
-import { type GptConfig, validateConfig } from './config.js';
+import { type GptConfig, assertModelFits, validateConfig } from './config.js';
 import { biasGelu, fusedAttention, layerNorm } from './fused-ops.js';
 import { chunkRowsFor, maskedCrossEntropy, maskedCrossEntropyStats } from './head.js';
 import { initialValues } from './init.js';
@@ -91,10 +91,16 @@ export class Gpt {
     }
   }
 
-  /** A freshly initialised model (HF GPT-2 init, deterministic for a given `seed`, default 0). */
-  static create(config: GptConfig, options: { seed?: number } = {}): Gpt {
+  /**
+   * A freshly initialised model (HF GPT-2 init, deterministic for a given `seed`, default 0). A
+   * model whose estimated memory exceeds the `memory` limit is refused before any allocation
+   * (`config` error prefixed with `where`).
+   */
+  static create(config: GptConfig, options: { seed?: number; where?: string } = {}): Gpt {
     const seed = options.seed ?? 0;
-    const specs = parameterSpecs(validateConfig({ ...config }));
+    const checked = validateConfig({ ...config });
+    assertModelFits(checked, options.where ?? 'building a model');
+    const specs = parameterSpecs(checked);
     return new Gpt(config, (_name, index) => initialValues(specs[index]!, config, seed, index));
   }
 

@@ -1,6 +1,8 @@
 // @procpt/model — GPT-2 on tfjs-core ops, HF-compatible checkpoints, the paper's weight transfer.
 export {
   MODEL_PRESETS,
+  assertModelFits,
+  estimateModelMemory,
   flopsPerToken,
   fromHfConfig,
   gptConfig,

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ProcptError, writeFileAtomic } from '@procpt/core';
+import { ProcptError, formatValue, writeFileAtomic } from '@procpt/core';
 
 /** safetensors dtypes procpt reads; it writes F32, I32 and U8. */
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16' | 'F64' | 'I32' | 'I64' | 'U8';
@@ -113,25 +113,45 @@ export function decodeSafetensors(
     throw bad('header is not an object');
   const dataStart = 8 + headerLen;
   const dataLen = bytes.length - dataStart;
-  const metadata = (header.__metadata__ ?? {}) as Record<string, string>;
+  const rawMeta = Object.hasOwn(header, '__metadata__') ? header.__metadata__ : {};
+  if (
+    typeof rawMeta !== 'object' ||
+    rawMeta === null ||
+    Array.isArray(rawMeta) ||
+    !Object.values(rawMeta).every((v) => typeof v === 'string')
+  ) {
+    throw bad(`__metadata__ must be an object of strings, got ${formatValue(rawMeta)}`);
+  }
+  const metadata = rawMeta as Record<string, string>;
   const spans: Array<[number, number, string]> = [];
   const tensors = new Map<string, RawTensor>();
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') continue;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      throw bad(
+        `tensor ${name} must be an object with dtype, shape and data_offsets, got ${formatValue(entry)}`,
+      );
+    }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const dtype = e.dtype as SafetensorsDtype;
-    if (typeof e.dtype !== 'string' || !(dtype in BYTES)) {
+    if (typeof e.dtype !== 'string' || !Object.hasOwn(BYTES, dtype)) {
       throw bad(`tensor ${name} has unsupported dtype ${JSON.stringify(e.dtype)}`);
     }
     const shape = e.shape;
-    if (!Array.isArray(shape) || !shape.every((x) => Number.isInteger(x) && x >= 0)) {
-      throw bad(`tensor ${name} has an invalid shape ${JSON.stringify(shape)}`);
+    if (
+      !Array.isArray(shape) ||
+      shape.length > 64 ||
+      !shape.every((x) => Number.isSafeInteger(x) && x >= 0)
+    ) {
+      throw bad(`tensor ${name} has an invalid shape ${formatValue(shape)}`);
     }
     const offs = e.data_offsets;
-    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((x) => Number.isInteger(x) && x >= 0)) {
-      throw bad(`tensor ${name} has invalid data_offsets ${JSON.stringify(offs)}`);
+    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((x) => Number.isSafeInteger(x) && x >= 0)) {
+      throw bad(`tensor ${name} has invalid data_offsets ${formatValue(offs)}`);
     }
     const [begin, end] = offs as [number, number];
+    // With the offsets inside the data section (checked next), the element count is bounded by
+    // the file size before anything is allocated.
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
     if (end - begin !== count * BYTES[dtype]) {
       throw bad(`tensor ${name}: data_offsets [${begin}, ${end}] do not match shape [${shape}] ${dtype}`);

@@ -59,7 +59,7 @@ export function diagnosticProtocol(task: string, preset = 'paper'): DiagnosticPr
   const t = diagnosticTask(task);
   const shape = PAPER_TASK_SHAPES[t.name];
   const [nLayer, nHead, dModel] = shape.size.split('_').map(Number) as [number, number, number];
-  const study = STUDY_PRESETS[preset];
+  const study = Object.hasOwn(STUDY_PRESETS, preset) ? STUDY_PRESETS[preset] : undefined;
   if (!study) {
     throw new ProcptError('usage', `unknown preset ${JSON.stringify(preset)}`, {
       hint: `use one of ${STUDY_PRESET_NAMES.join(', ')}`,

@@ -25,7 +25,7 @@ export function studyPreset(
   name: string,
   overrides: { warmup?: Record<string, Partial<WarmupRecipe>>; semanticSize?: string } = {},
 ): StudyPreset {
-  const base = STUDY_PRESETS[name];
+  const base = Object.hasOwn(STUDY_PRESETS, name) ? STUDY_PRESETS[name] : undefined;
   if (!base) {
     throw new ProcptError('usage', `unknown study preset ${JSON.stringify(name)}`, {
       hint: `use one of ${STUDY_PRESET_NAMES.join(', ')}`,
@@ -33,6 +33,15 @@ export function studyPreset(
   }
   const preset: StudyPreset = structuredClone(base);
   for (const [type, recipe] of Object.entries(overrides.warmup ?? {})) {
+    if (!/^[a-z][a-z0-9-]*$/.test(type)) {
+      throw new ProcptError(
+        'config',
+        `warm-up override: ${JSON.stringify(type)} is not a procedural type name`,
+        {
+          hint: 'keys are type names such as dyck or sort',
+        },
+      );
+    }
     if (typeof recipe !== 'object' || recipe === null || Array.isArray(recipe)) {
       throw new ProcptError('config', `warm-up override for ${type} must be an object`, {
         hint: 'e.g. {"dyck": {"steps": 2000, "params": {"k": 16}}}',
@@ -51,7 +60,9 @@ export function studyPreset(
     } as WarmupRecipe;
   }
   if (overrides.semanticSize !== undefined) {
-    const size = (MODEL_SIZES as Record<string, string>)[overrides.semanticSize] ?? overrides.semanticSize;
+    const size = Object.hasOwn(MODEL_SIZES, overrides.semanticSize)
+      ? (MODEL_SIZES as Record<string, string>)[overrides.semanticSize]!
+      : overrides.semanticSize;
     if (!/^\d+_\d+_\d+$/.test(size)) {
       throw new ProcptError('usage', `unknown model size ${JSON.stringify(overrides.semanticSize)}`, {
         hint: `use ${Object.keys(MODEL_SIZES).join(', ')} or nLayer_nHead_dModel`,

@@ -146,11 +146,23 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const mixtureShape = z.strictObject({
-  components: z.array(z.record(z.string(), z.unknown())).min(1),
+  components: z.array(z.record(z.string(), z.unknown())).min(1).max(1024),
   layout: z.enum(['shared', 'offset']).default('shared'),
 });
 
-function createAt(spec: unknown, where: string, inheritedSeed?: number): Generator {
+/** Nesting depth of shuffled/mixture specs (deeper specs would only exhaust the stack). */
+const MAX_SPEC_DEPTH = 16;
+
+function createAt(spec: unknown, where: string, inheritedSeed?: number, depth = 0): Generator {
+  if (depth > MAX_SPEC_DEPTH) {
+    throw new ProcptError(
+      'config',
+      `spec nests deeper than ${MAX_SPEC_DEPTH} levels (at ${where.slice(0, 80)}...)`,
+      {
+        hint: 'a shuffled or mixture spec holds plain types, or a few levels of composites',
+      },
+    );
+  }
   if (!isRecord(spec) || typeof spec.type !== 'string') {
     throw new ProcptError(
       'config',
@@ -162,7 +174,7 @@ function createAt(spec: unknown, where: string, inheritedSeed?: number): Generat
     rawSeed === undefined && inheritedSeed !== undefined
       ? inheritedSeed
       : parseSeed(rawSeed, `${where}${type}.`);
-  const base = BASE_TYPES[type];
+  const base = Object.hasOwn(BASE_TYPES, type) ? BASE_TYPES[type] : undefined;
   if (base) return base.build(parseParams(type, base.params, rest, where), seed);
   if (type === 'shuffled') {
     const { base: inner, ...extra } = rest;
@@ -173,7 +185,7 @@ function createAt(spec: unknown, where: string, inheritedSeed?: number): Generat
       });
     }
     // The base inherits the seed, so shuffled(T, seed s) permutes exactly T's samples with seed s.
-    return new Shuffled(createAt(inner, `${where}shuffled.base.`, seed), seed);
+    return new Shuffled(createAt(inner, `${where}shuffled.base.`, seed, depth + 1), seed);
   }
   if (type === 'mixture') {
     const parsed = mixtureShape.safeParse(rest);
@@ -197,7 +209,7 @@ function createAt(spec: unknown, where: string, inheritedSeed?: number): Generat
       }
       weights.push(weight);
       // Components without a seed get one derived from (mixture seed, component index).
-      return createAt(inner, at, Rng.fromSeed(seed, STREAM.mixtureSeed, i).nextU32());
+      return createAt(inner, at, Rng.fromSeed(seed, STREAM.mixtureSeed, i).nextU32(), depth + 1);
     });
     return new Mixture(gens, weights, parsed.data.layout as MixtureLayout, seed);
   }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { ProcptError, formatValue } from '@procpt/core';
+import { ProcptError, checkLimit, formatValue, isProcptError, limitValue, toProcptError } from '@procpt/core';
 import { createGenerator } from './create.js';
 import type { Generator, GeneratorSpec } from './generator.js';
 
@@ -83,8 +83,11 @@ export async function* generateTokenChunks(
   if (opts.samples !== undefined) checkNonNegative('samples', opts.samples);
   if (opts.tokens !== undefined) checkNonNegative('tokens', opts.tokens);
   const url = workerUrl();
-  const workers = url ? (opts.workers ?? availableParallelism()) : 0;
-  checkNonNegative('workers', workers);
+  if (opts.workers !== undefined) {
+    checkNonNegative('workers', opts.workers);
+    checkLimit('workers', opts.workers, 'workers', { code: 'usage' });
+  }
+  const workers = url ? Math.min(opts.workers ?? availableParallelism(), limitValue('workers')) : 0;
   const perChunk = Math.max(1, Math.floor((opts.chunkTokens ?? 1 << 18) / gen.maxLength));
   const sampleLimit = opts.samples ?? Number.POSITIVE_INFINITY;
   const tokenLimit = opts.tokens ?? Number.POSITIVE_INFINITY;
@@ -104,7 +107,14 @@ export async function* generateTokenChunks(
       if (msg.tokens) entry?.resolve(msg.tokens);
       else entry?.reject(new ProcptError('runtime', `generation worker failed: ${msg.error}`));
     });
-    worker.on('error', (error) => {
+    worker.on('error', (raw) => {
+      // an uncaught error or out-of-memory in the worker: one clear runtime error, never a raw one
+      const error = isProcptError(raw)
+        ? raw
+        : new ProcptError('runtime', `generation worker failed: ${toProcptError(raw).message}`, {
+            cause: raw,
+            hint: 'try fewer --workers, or report the spec that failed',
+          });
       failure = error;
       for (const entry of waiting.values()) entry.reject(error);
       waiting.clear();

@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { ProcptError } from '@procpt/core';
+import { ProcptError, checkLimit, readTextFileLimited } from '@procpt/core';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { BACKEND_ORDER } from '@procpt/trainer-gpu';
@@ -194,7 +193,12 @@ function formatPath(path: readonly PropertyKey[]): string {
  */
 export function parseRunConfig(raw: unknown, where = 'config'): RunConfig {
   const result = runConfigSchema.safeParse(raw);
-  if (result.success) return result.data;
+  if (result.success) {
+    if (result.data.threads !== undefined) {
+      checkLimit('workers', result.data.threads, `${where}: threads`);
+    }
+    return result.data;
+  }
   const problems = result.error.issues.map((issue) => {
     const field = formatPath(issue.path) || '(top level)';
     return `${field}: ${issue.message}`;
@@ -208,7 +212,15 @@ export function parseRunConfig(raw: unknown, where = 'config'): RunConfig {
 export function mergeConfig(base: unknown, over: unknown): unknown {
   if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
   const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = mergeConfig(base[k], v);
+  for (const [k, v] of Object.entries(over)) {
+    // defineProperty: a "__proto__" key from JSON stays a plain (rejected) field, never a prototype
+    Object.defineProperty(out, k, {
+      value: mergeConfig(Object.hasOwn(base, k) ? base[k] : undefined, v),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
   return out;
 }
 
@@ -229,7 +241,18 @@ export function applySets(raw: unknown, sets: readonly string[]): unknown {
     if (keys.some((k) => k === '' || k === '__proto__' || k === 'constructor' || k === 'prototype')) {
       throw new ProcptError('usage', `--set: bad key path ${JSON.stringify(set.slice(0, eq))}`);
     }
-    const value = parseYaml(set.slice(eq + 1)) as unknown;
+    let value: unknown;
+    try {
+      value = parseYaml(set.slice(eq + 1)) as unknown;
+    } catch (error) {
+      throw new ProcptError(
+        'usage',
+        `--set ${set.slice(0, eq)}: the value is not valid YAML (${(error as Error).message.split('\n')[0]})`,
+        {
+          hint: 'quote it, e.g. --set \'name="a:b"\'',
+        },
+      );
+    }
     const patch = keys.reduceRight<unknown>((acc, k) => ({ [k]: acc }), value);
     out = mergeConfig(out, patch);
   }
@@ -240,11 +263,10 @@ export function applySets(raw: unknown, sets: readonly string[]): unknown {
 export async function readConfigFile(path: string): Promise<unknown> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readTextFileLimited(path, `config file ${path}`);
   } catch (error) {
-    throw new ProcptError('config', `cannot read config file ${path}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    if ((error as ProcptError).code !== 'io') throw error;
+    throw new ProcptError('config', (error as ProcptError).message, { cause: error, hint: 'check the path' });
   }
   const ext = extname(path).toLowerCase();
   try {

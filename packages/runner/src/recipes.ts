@@ -1,4 +1,4 @@
-import { ProcptError } from '@procpt/core';
+import { ProcptError, formatValue } from '@procpt/core';
 import { type RunConfig, type RunConfigInput, mergeConfig, parseRunConfig } from './config.js';
 
 /** Named run configs a raw config can start from with `recipe: NAME` (e.g. `@procpt/paper`'s `RUN_RECIPES`). */
@@ -21,7 +21,7 @@ export function resolveRunConfig(raw: unknown, options: ResolveOptions = {}): Ru
   const fields = raw as { recipe?: unknown; preset?: unknown } | null;
   if (fields?.preset !== undefined) {
     throw new ProcptError('config', `${where}: the field "preset" is now called "recipe"`, {
-      hint: `rename it: recipe: ${String(fields.preset)}`,
+      hint: `rename it: recipe: ${formatValue(fields.preset)}`,
     });
   }
   const name = fields?.recipe;

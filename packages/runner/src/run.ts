@@ -86,7 +86,11 @@ async function buildModel(
   backend: BackendReport,
 ): Promise<Gpt> {
   const m = config.model;
-  if (m.init.from === 'checkpoint') return (await loadCheckpoint(m.init.path)).model;
+  if (m.init.from === 'checkpoint') {
+    // the training estimate from the checkpoint's config.json, before its weights are read
+    checkMemory(config, await readCheckpointConfig(m.init.path), length, backend);
+    return (await loadCheckpoint(m.init.path)).model;
+  }
   const gpt = gptConfig(m.size, {
     vocabSize: m.vocabSize ?? data.vocabSize,
     nPositions: m.nPositions ?? data.nPositions ?? length - 1,

@@ -2,6 +2,7 @@ import type { BatchOptions, CursorBatch, DataSource } from '@procpt/core';
 import { type GptConfig, Gpt, gptConfig, parameterCount } from '@procpt/model';
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendPreference, type BackendReport, fusedOptimizerFor, selectBackend } from './backends.js';
+import { assertFitsInMemory, defaultMemoryLimit, estimateTrainingMemory } from './memory.js';
 import { Trainer } from './trainer.js';
 
 /** Options of {@link benchTrain}. */
@@ -129,6 +130,17 @@ export async function benchTrain(options: BenchTrainOptions = {}): Promise<Bench
   const config = gptConfig(size, { vocabSize: vocab, nPositions: context, dropout: 0 });
   const length = context + 1;
   const stepTokens = batch * context;
+  // train's estimate, before any model exists; the bare step holds a second model and its Adam state
+  const estimate = estimateTrainingMemory(config, { batchSize: batch, length, accumulation: 1 });
+  const needed = withBare
+    ? { ...estimate, state: 2 * estimate.state, total: estimate.total + estimate.state }
+    : estimate;
+  assertFitsInMemory(
+    needed,
+    defaultMemoryLimit(report.name),
+    `bench train ${size}`,
+    'choose a smaller --size, --vocab, --context or --batch',
+  );
 
   // The bare step (stock tfjs Adam over model.loss) runs interleaved with the trainer's steps,
   // from inside onStep, so both see the same machine load; its time is subtracted from the

@@ -1,7 +1,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DataCursor } from '@procpt/core';
-import { ProcptError } from '@procpt/core';
+import { ProcptError, formatValue } from '@procpt/core';
 import {
   type CheckpointMeta,
   type Gpt,
@@ -66,6 +66,26 @@ export interface LoadedTrainCheckpoint {
   moments: Record<string, tf.Tensor>;
 }
 
+/** The first field of a saved train state that is out of range, described; undefined when all are fine. */
+function badStateField(state: TrainState): string | undefined {
+  const count = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+  if (!count(state.step)) return `step must be a non-negative integer, got ${formatValue(state.step)}`;
+  if (!count(state.optimizerStep))
+    return `optimizerStep must be a non-negative integer, got ${formatValue(state.optimizerStep)}`;
+  if (typeof state.lr !== 'number' || !Number.isFinite(state.lr))
+    return `lr must be a number, got ${formatValue(state.lr)}`;
+  if (typeof state.tokens !== 'number' || !(state.tokens >= 0))
+    return `tokens must be a non-negative number, got ${formatValue(state.tokens)}`;
+  if (state.cursor !== null && (typeof state.cursor !== 'object' || Array.isArray(state.cursor)))
+    return `cursor must be an object or null, got ${formatValue(state.cursor)}`;
+  // (bestEval and evalsWithoutImprovement may be absent in checkpoints of older versions)
+  if (state.bestEval != null && typeof state.bestEval !== 'number')
+    return `bestEval must be a number or null, got ${formatValue(state.bestEval)}`;
+  if (state.evalsWithoutImprovement !== undefined && !count(state.evalsWithoutImprovement))
+    return `evalsWithoutImprovement must be a non-negative integer, got ${formatValue(state.evalsWithoutImprovement)}`;
+  return undefined;
+}
+
 /** Loads a checkpoint written by {@link saveTrainCheckpoint}. The caller disposes `moments`. */
 export async function loadTrainCheckpoint(dir: string): Promise<LoadedTrainCheckpoint> {
   const { model, meta } = await loadCheckpoint(dir);
@@ -74,6 +94,13 @@ export async function loadTrainCheckpoint(dir: string): Promise<LoadedTrainCheck
     model.dispose();
     throw new ProcptError('corrupt', `${dir} has no trainer state in procpt.json`, {
       hint: 'resume needs a checkpoint written by procpt train (checkpoints/step-*)',
+    });
+  }
+  const bad = badStateField(state);
+  if (bad) {
+    model.dispose();
+    throw new ProcptError('corrupt', `${join(dir, 'procpt.json')}: trainer state field ${bad}`, {
+      hint: 'the checkpoint was modified after saving; resume from another checkpoint',
     });
   }
   const raw = (await loadCheckpointExtras(dir)) ?? new Map();

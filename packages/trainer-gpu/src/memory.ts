@@ -1,6 +1,6 @@
-import { freemem, totalmem } from 'node:os';
-import { ProcptError } from '@procpt/core';
-import type { GptConfig } from '@procpt/model';
+import { totalmem } from 'node:os';
+import { LIMITS, ProcptError, limitBytes, raiseHint } from '@procpt/core';
+import { type GptConfig, estimateModelMemory } from '@procpt/model';
 import type { BackendName } from './backends.js';
 
 /** A rough float32 memory estimate of one training step, in bytes, by part. */
@@ -26,7 +26,8 @@ export function estimateTrainingMemory(
     batchSize: number;
     length: number;
     accumulation: number;
-    parameters: number;
+    /** Parameters held in float32 (default: all of the model's, `estimateModelMemory(config)`). */
+    parameters?: number;
     chunkRows?: number;
     /** Whether [B, H, T, T] attention matrices are kept (default true; a flash-style fused kernel keeps none). */
     attentionMatrices?: boolean;
@@ -35,7 +36,11 @@ export function estimateTrainingMemory(
   const t = options.length - 1;
   const tokens = options.batchSize * t;
   const f32 = 4;
-  const state = options.parameters * f32 * (options.accumulation > 1 ? 5 : 4);
+  // weights, gradients and two AdamW moments (and the accumulation buffer): the model's own
+  // weight estimate (@procpt/model's estimateModelMemory) times 4 or 5
+  const weights =
+    options.parameters === undefined ? estimateModelMemory(config).weights : options.parameters * f32;
+  const state = weights * (options.accumulation > 1 ? 5 : 4);
   const matrices = options.attentionMatrices === false ? 0 : 4 * config.nHead * t;
   const perLayer = tokens * (40 * config.dModel + matrices);
   const activations = f32 * (config.nLayer * perLayer + tokens * 4 * config.dModel);
@@ -45,26 +50,38 @@ export function estimateTrainingMemory(
 }
 
 /**
- * Memory a backend can give a run: the wasm heap's practical ceiling, else free RAM. `webgpu` computes in GPU
- * memory, which WebGPU does not report: Infinity here; its guard is `assertFitsOnWebGpu` (the adapter's
+ * Memory a backend can give a run: `PROCPT_MEMORY_LIMIT_MB` when set, else the wasm heap's practical
+ * ceiling, else the `memory` limit of `@procpt/core` (free RAM, at least half of it). `webgpu` computes in
+ * GPU memory, which WebGPU does not report: Infinity here; its guard is `assertFitsOnWebGpu` (the adapter's
  * buffer limits and an explicit `guards.gpuMemoryMB`).
  */
 export function defaultMemoryLimit(backend: BackendName): number {
   if (backend === 'webgpu') return Number.POSITIVE_INFINITY;
+  const override = process.env[LIMITS.memory.env];
   // wasm32 tops out at 4 GiB, and tfjs-wasm failed above ~3 GB in the feasibility probe.
-  if (backend === 'wasm') return Math.min(2.5 * 1024 ** 3, totalmem());
-  return Math.max(freemem(), totalmem() * 0.5);
+  if (backend === 'wasm' && !override) return Math.min(2.5 * 1024 ** 3, totalmem());
+  return limitBytes('memory');
 }
 
-/** Throws a `config` error, before anything is allocated, when the estimate exceeds `limitBytes`. */
-export function assertFitsInMemory(estimate: MemoryEstimate, limitBytes: number, where: string): void {
+/**
+ * Throws a `config` error, before anything is allocated, when the estimate exceeds `limitBytes`.
+ * `hint` replaces the run-config advice (e.g. for flags of `procpt bench train`).
+ */
+export function assertFitsInMemory(
+  estimate: MemoryEstimate,
+  limitBytes: number,
+  where: string,
+  hint?: string,
+): void {
   if (estimate.total <= limitBytes) return;
   const gb = (b: number) => `${(b / 1024 ** 3).toFixed(2)} GB`;
   throw new ProcptError(
     'config',
     `${where}: a training step needs about ${gb(estimate.total)} (weights+optimizer ${gb(estimate.state)}, activations ${gb(estimate.activations)}, head ${gb(estimate.head)}) but only ${gb(limitBytes)} is available`,
     {
-      hint: 'lower data.batchSize and raise data.accumulation (same effective batch), shorten data.length, or set guards.memoryLimitMB',
+      hint: hint
+        ? `${hint}; ${raiseHint('memory')}`
+        : `lower data.batchSize and raise data.accumulation (same effective batch), shorten data.length, or set guards.memoryLimitMB (${raiseHint('memory')})`,
     },
   );
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Gpt, gptConfig, loadCheckpoint } from '@procpt/model';
 import * as tf from '@tensorflow/tfjs-core';
+import type { CursorBatch, DataSource } from '@procpt/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fusedOptimizerFor, listBackends, selectBackend } from './backends.js';
 import { latestCheckpoint, listCheckpoints, loadTrainCheckpoint } from './checkpoints.js';
@@ -163,20 +164,51 @@ describe('Trainer', () => {
     expect(trainer.trainState.step).toBe(1);
     trainer.dispose();
     model.dispose();
-    // a poisoned model: step 1 fails and no parameter moves, the finite ones included
+    // a poisoned model is refused before step 1 (a data error naming the weight), and nothing moves
     const poisoned = tinyModel();
     poisoned.param('transformer.ln_f.weight').assign(tf.fill([16], Number.NaN));
     const before = await weights(poisoned);
     const t = new Trainer(options(poisoned, { steps: 5 }));
     await expect(t.run()).rejects.toMatchObject({
-      code: 'numeric',
-      message: expect.stringMatching(/step 1/),
+      code: 'data',
+      message: expect.stringMatching(/transformer\.ln_f\.weight holds NaN/),
     });
     expect(t.optimizer.t).toBe(0);
     const after = await weights(poisoned);
     for (const name of Object.keys(before)) expect(after[name], name).toEqual(before[name]);
     t.dispose();
     poisoned.dispose();
+  });
+
+  it('refuses a loss mask other than 0/1 or an out-of-vocabulary token before any update (data error)', async () => {
+    const mangled = (edit: (b: CursorBatch) => void): DataSource => ({
+      describe: () => ({ kind: 'mangled', vocabSize: V }),
+      async *batches(o) {
+        for await (const b of affineSource(V).batches(o)) {
+          edit(b);
+          yield b;
+        }
+      },
+    });
+    const cases: [(b: CursorBatch) => void, RegExp][] = [
+      [(b) => void (b.loss[3] = 2), /loss-mask value 2 at row 0, position 3 is not 0 or 1/],
+      [
+        (b) => void ((b as { loss: unknown }).loss = Array.from(b.loss, (x, i) => (i === 5 ? 'x' : x))),
+        /loss-mask value "x" at row 0, position 5/,
+      ],
+      [(b) => void (b.tokens[13] = V), /token 16 at row 1, position 1 is outside the vocabulary \[0, 16\)/],
+    ];
+    for (const [edit, message] of cases) {
+      const model = tinyModel();
+      const trainer = new Trainer(options(model, { data: mangled(edit), steps: 2 }));
+      await expect(trainer.run()).rejects.toMatchObject({
+        code: 'data',
+        message: expect.stringMatching(message),
+      });
+      expect(trainer.optimizer.t).toBe(0);
+      trainer.dispose();
+      model.dispose();
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Batch, CursorBatch, DataCursor } from '@procpt/core';
-import { ProcptError, Progress } from '@procpt/core';
+import { ProcptError, Progress, checkBatch } from '@procpt/core';
 import { flopsPerToken, saveCheckpoint } from '@procpt/model';
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW } from './adamw.js';
@@ -85,6 +85,7 @@ export class Trainer {
   /** Runs until `steps`, early stopping, NaN (throws `numeric`) or abort (throws `interrupted`). */
   async run(): Promise<TrainResult> {
     const o = this.options;
+    await this.checkWeights();
     if (this.log && this.state.step > 0) await this.log.truncateAfter(this.state.step);
     const progress =
       o.progress === false
@@ -189,6 +190,27 @@ export class Trainer {
     return { state: this.trainState, reason, lastCheckpoint: this.lastCheckpoint, lastEval };
   }
 
+  /**
+   * Refuses to train from weights that hold NaN or ±Infinity (a checkpoint saved after a divergence,
+   * a bad transfer): every step would report `loss NaN`. One reduction per parameter.
+   */
+  private async checkWeights(): Promise<void> {
+    for (const [name, v] of this.options.model.params) {
+      const ok = tf.tidy(() => tf.all(tf.isFinite(v)));
+      const [finite] = await ok.data();
+      ok.dispose();
+      if (!finite) {
+        throw new ProcptError(
+          'data',
+          `model weight ${name} holds NaN or infinite values; training would give loss NaN`,
+          {
+            hint: 'start from an earlier checkpoint or from scratch',
+          },
+        );
+      }
+    }
+  }
+
   /** Frees the optimizer state (the model belongs to the caller). */
   dispose(): void {
     this.optimizer.dispose();
@@ -218,6 +240,7 @@ export class Trainer {
           `data source returned a [${b.batch}, ${b.length}] batch, expected [${this.options.batchSize}, ${this.options.length}]`,
         );
       }
+      checkBatch(b, this.options.model.config.vocabSize, `training data, step ${this.state.step + 1}`);
       batches.push(b);
     }
     return { batches, cursor: batches.at(-1)!.cursor };
@@ -261,6 +284,11 @@ export class Trainer {
         batch: this.options.batchSize,
         length: this.options.length,
       })) {
+        checkBatch(
+          b,
+          this.options.model.config.vocabSize,
+          `evaluation data, batch ${this.evalCache.length + 1}`,
+        );
         this.evalCache.push(b);
         if (this.evalCache.length >= e.batches) break;
       }

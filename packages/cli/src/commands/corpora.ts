@@ -168,7 +168,7 @@ function register(program: Command, ctx: CliContext): void {
     .option(
       '--val-fraction <x>',
       'fraction of documents for validation (split by document hash; default 0.05)',
-      parseNumberOption('--val-fraction'),
+      parseNumberOption('--val-fraction', { min: 0, max: 1, maxExclusive: true }),
     )
     .option(
       '--per-module <n>',
@@ -179,7 +179,7 @@ function register(program: Command, ctx: CliContext): void {
     .option(
       '--threads <n>',
       'tokenizer worker threads (default: one per core)',
-      parseIntOption('--threads', 1, 64),
+      parseIntOption('--threads', { min: 1, limit: 'workers' }),
     )
     .option('--corpus <name...>', 'embedded corpora to use (see corpora list)')
     .option('--no-progress', 'no progress bar on stderr')

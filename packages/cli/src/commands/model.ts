@@ -1,6 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
-import { ProcptError } from '@procpt/core';
+import { stat } from 'node:fs/promises';
+import { ProcptError, formatValue, readLinesLimited, readTextFileLimited } from '@procpt/core';
 import {
+  assertModelFits,
   flopsPerToken,
   fromHfConfig,
   Gpt,
@@ -59,10 +60,18 @@ function configFromFlags(flags: ShapeFlags, command: string): GptConfig {
 function shapeOptions(cmd: Command): Command {
   return cmd
     .option('--size <L_H_D>', 'model size nLayer_nHead_dModel, e.g. 2_4_16')
-    .option('--vocab <n>', 'vocabulary size', parseIntOption('--vocab', 1))
-    .option('--positions <n>', 'context length (n_positions)', parseIntOption('--positions', 1))
+    .option('--vocab <n>', 'vocabulary size', parseIntOption('--vocab', { min: 1, limit: 'vocab' }))
+    .option(
+      '--positions <n>',
+      'context length (n_positions)',
+      parseIntOption('--positions', { min: 1, limit: 'positions' }),
+    )
     .option('--untied', 'separate lm_head.weight instead of tying it to wte')
-    .option('--dropout <p>', 'dropout probability (default 0.1)', parseNumberOption('--dropout'));
+    .option(
+      '--dropout <p>',
+      'dropout probability (default 0.1)',
+      parseNumberOption('--dropout', { min: 0, max: 1, maxExclusive: true }),
+    );
 }
 
 function describeConfig(c: GptConfig): string {
@@ -82,9 +91,10 @@ async function targetConfig(opts: ShapeFlags & { toConfig?: string }): Promise<G
     () => false,
   );
   if (isDir) return readCheckpointConfig(opts.toConfig);
+  const text = await readTextFileLimited(opts.toConfig, `--to-config ${opts.toConfig}`, { code: 'usage' });
   let json: unknown;
   try {
-    json = JSON.parse(await readFile(opts.toConfig, 'utf8'));
+    json = JSON.parse(text);
   } catch (error) {
     throw new ProcptError('usage', `--to-config ${opts.toConfig}: ${(error as Error).message}`, {
       hint: 'pass an HF GPT-2 config.json or a checkpoint directory',
@@ -113,8 +123,9 @@ function registerModel(program: Command, ctx: CliContext): void {
     .requiredOption('--out <dir>', 'checkpoint directory to write')
     .action(async (opts: ShapeFlags & { seed: number; out: string }) => {
       const config = configFromFlags(opts, 'model init');
+      assertModelFits(config, 'model init'); // before a backend loads or anything is allocated
       await useBackend('cpu');
-      const gpt = Gpt.create(config, { seed: opts.seed });
+      const gpt = Gpt.create(config, { seed: opts.seed, where: 'model init' });
       await saveCheckpoint(opts.out, gpt, { step: 0, init: { seed: opts.seed } });
       gpt.dispose();
       ctx.result(
@@ -182,9 +193,16 @@ function registerModel(program: Command, ctx: CliContext): void {
         }
         const spec: TransferSpec = { parts: parseParts(opts.parts), embeddingInit: init };
         const config = await targetConfig(opts);
+        assertModelFits(config, 'model transfer (target)');
         await useBackend('cpu');
         const { model: source } = await loadCheckpoint(opts.from);
-        const target = Gpt.create(config, { seed: opts.seed });
+        let target: Gpt;
+        try {
+          target = Gpt.create(config, { seed: opts.seed, where: 'model transfer (target)' });
+        } catch (error) {
+          source.dispose();
+          throw error;
+        }
         try {
           transfer(source, target, spec);
           await saveCheckpoint(opts.out, target, {
@@ -205,28 +223,30 @@ function registerModel(program: Command, ctx: CliContext): void {
 }
 
 interface JsonlSample {
-  tokens: number[];
-  loss: number[];
+  tokens: Int32Array;
+  loss: Uint8Array;
 }
 
+/**
+ * Reads `{"tokens": [...], "loss": [...]}` JSON Lines, streamed with a bounded line length. Every
+ * token must be an id of the model's vocabulary and every loss-mask value 0 or 1: anything else is
+ * a `data` error naming file and line (a mask of `2` or `"x"` would otherwise skew or NaN the loss).
+ */
 async function readSamples(path: string, vocab: number): Promise<JsonlSample[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new ProcptError('io', `cannot read ${path}: ${(error as Error).message}`, { cause: error });
-  }
   const samples: JsonlSample[] = [];
-  text.split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    const where = `${path}:${i + 1}`;
-    let row: { tokens?: unknown; loss?: unknown };
+  for await (const { text: line, line: number } of readLinesLimited(path)) {
+    if (line.trim() === '') continue;
+    const where = `${path}:${number}`;
+    let row: unknown;
     try {
       row = JSON.parse(line);
     } catch {
       throw new ProcptError('data', `${where}: not valid JSON`);
     }
-    const { tokens, loss } = row;
+    const { tokens, loss } = (typeof row === 'object' && row !== null ? row : {}) as {
+      tokens?: unknown;
+      loss?: unknown;
+    };
     if (!Array.isArray(tokens) || !Array.isArray(loss) || tokens.length !== loss.length) {
       throw new ProcptError('data', `${where}: expected {"tokens": [...], "loss": [...]} of equal length`);
     }
@@ -234,11 +254,19 @@ async function readSamples(path: string, vocab: number): Promise<JsonlSample[]> 
     if (bad >= 0) {
       throw new ProcptError(
         'data',
-        `${where}: token ${JSON.stringify(tokens[bad])} at ${bad} is outside the model vocabulary [0, ${vocab})`,
+        `${where}: token ${formatValue(tokens[bad])} at ${bad} is outside the model vocabulary [0, ${vocab})`,
       );
     }
-    samples.push({ tokens: tokens as number[], loss: loss.map((x) => (x ? 1 : 0)) });
-  });
+    const badMask = loss.findIndex((x) => x !== 0 && x !== 1);
+    if (badMask >= 0) {
+      throw new ProcptError(
+        'data',
+        `${where}: loss-mask value ${formatValue(loss[badMask])} at ${badMask} is not 0 or 1`,
+        { hint: 'the loss mask marks scored targets with 1 and the rest with 0' },
+      );
+    }
+    samples.push({ tokens: Int32Array.from(tokens as number[]), loss: Uint8Array.from(loss as number[]) });
+  }
   if (samples.length === 0) throw new ProcptError('data', `${path} has no samples`);
   return samples;
 }
@@ -253,7 +281,7 @@ function registerEval(program: Command, ctx: CliContext): void {
     .description('mean masked next-token loss and masked token accuracy over {"tokens","loss"} JSONL')
     .requiredOption('--checkpoint <dir>', 'checkpoint directory')
     .requiredOption('--data <file>', 'JSONL with one {"tokens": [...], "loss": [...]} per line')
-    .option('--batch <n>', 'sequences per batch', parseIntOption('--batch', 1), 32)
+    .option('--batch <n>', 'sequences per batch', parseIntOption('--batch', 1, 1_000_000), 32)
     .option('--backend <name>', BACKEND_HELP, parseBackend, 'auto' as BackendName)
     .action(async (opts: { checkpoint: string; data: string; batch: number; backend: BackendName }) => {
       const config = await readCheckpointConfig(opts.checkpoint);
@@ -294,6 +322,11 @@ function registerEval(program: Command, ctx: CliContext): void {
       }
       if (count === 0)
         throw new ProcptError('data', `${opts.data}: no scored targets (every loss mask is 0)`);
+      if (!Number.isFinite(lossSum)) {
+        throw new ProcptError('numeric', `loss of ${opts.checkpoint} on ${opts.data} is ${lossSum / count}`, {
+          hint: 'the model overflows on this data; check the checkpoint',
+        });
+      }
       const value = {
         checkpoint: opts.checkpoint,
         data: opts.data,

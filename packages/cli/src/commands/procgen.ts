@@ -1,10 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import {
   type AtomicWriteStream,
   Progress,
   ProcptError,
   createAtomicWriteStream,
   formatValue,
+  parseDecimal,
+  parseIntegerText,
+  readTextFileLimited,
 } from '@procpt/core';
 import {
   type Generator,
@@ -15,11 +18,13 @@ import {
   listTypes,
 } from '@procpt/procgen';
 import * as tokenizer from '@procpt/tokenizer';
+import { SHARD_MAX_TOKENS } from '@procpt/tokenizer';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import type { CommandModule } from '../program.js';
 
-interface GenFlags {
+/** The flags of `procpt gen` as commander hands them over (strings, validated here). */
+export interface GenFlags {
   list?: boolean;
   n?: string;
   tokens?: string;
@@ -32,18 +37,14 @@ interface GenFlags {
   workers?: string;
 }
 
-/** A count flag: a non-negative safe integer, scientific notation allowed (`1e9`). */
-function count(flag: string, raw: string | undefined): number | undefined {
+/** A count flag: a non-negative safe integer in plain decimal, scientific notation allowed (`1e9`). */
+function count(flag: string, raw: string | undefined, max?: number): number | undefined {
   if (raw === undefined) return undefined;
-  const v = Number(raw);
-  if (raw.trim() === '' || !Number.isSafeInteger(v) || v < 0) {
-    throw new ProcptError(
-      'usage',
-      `${flag} must be a non-negative integer (1e9 allowed), got ${JSON.stringify(raw)}`,
-    );
-  }
-  return v;
+  return parseIntegerText(raw, flag, { min: 0, ...(max === undefined ? {} : { max }) });
 }
+
+/** Names a `--<param>` flag may have: lower-case words joined by dashes (no `__proto__`, no `--1`). */
+const PARAM_FLAG = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
 const camel = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -54,7 +55,7 @@ const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase(
  */
 function parseRest(args: readonly string[]): { type: string | undefined; params: Record<string, unknown> } {
   let type: string | undefined;
-  const params: Record<string, unknown> = {};
+  const params: Record<string, unknown> = Object.create(null);
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     if (!arg.startsWith('--')) {
@@ -67,21 +68,36 @@ function parseRest(args: readonly string[]): { type: string | undefined; params:
       continue;
     }
     const eq = arg.indexOf('=');
-    const name = camel(arg.slice(2, eq < 0 ? undefined : eq));
+    const flag = arg.slice(2, eq < 0 ? undefined : eq);
+    if (!PARAM_FLAG.test(flag)) {
+      throw new ProcptError(
+        'usage',
+        `gen: ${JSON.stringify(arg.slice(0, eq < 0 ? undefined : eq))} is not a valid option name`,
+        {
+          hint: 'parameters are --<name> value, e.g. --k 16 (procpt gen --list shows them)',
+        },
+      );
+    }
+    const name = camel(flag);
+    if (Object.hasOwn(params, name)) throw new ProcptError('usage', `gen: --${flag} is given twice`);
     let raw: string | undefined = eq < 0 ? undefined : arg.slice(eq + 1);
     if (raw === undefined) {
       raw = args[i + 1];
       if (raw === undefined || raw.startsWith('--')) throw new ProcptError('usage', `${arg} needs a value`);
       i++;
     }
-    const num = Number(raw);
-    params[name] = raw.trim() !== '' && Number.isFinite(num) ? num : raw;
+    // Plain decimal only: `--length 0x10` stays the string "0x10" and the type's schema rejects it.
+    params[name] = parseDecimal(raw) ?? raw;
   }
   return { type, params };
 }
 
-function readSpec(raw: string): GeneratorSpec {
-  const text = raw.trim().startsWith('{') ? raw : existsSync(raw) ? readFileSync(raw, 'utf8') : undefined;
+async function readSpec(raw: string): Promise<GeneratorSpec> {
+  const text = raw.trim().startsWith('{')
+    ? raw
+    : existsSync(raw)
+      ? await readTextFileLimited(raw, `--spec file ${raw}`, { code: 'usage' })
+      : undefined;
   if (text === undefined)
     throw new ProcptError('usage', `--spec must be a JSON object or a JSON file, got ${JSON.stringify(raw)}`);
   try {
@@ -93,7 +109,8 @@ function readSpec(raw: string): GeneratorSpec {
   }
 }
 
-function buildSpec(flags: GenFlags, args: readonly string[]): GeneratorSpec {
+/** The generator spec of a `gen` invocation: `<type> --<param> value …`, or `--spec`. */
+export async function buildSpec(flags: GenFlags, args: readonly string[]): Promise<GeneratorSpec> {
   const { type, params } = parseRest(args);
   const seed = count('--seed', flags.seed);
   let spec: GeneratorSpec;
@@ -104,7 +121,7 @@ function buildSpec(flags: GenFlags, args: readonly string[]): GeneratorSpec {
         '--spec replaces the type and its --<param> flags: give one or the other',
       );
     }
-    spec = readSpec(flags.spec);
+    spec = await readSpec(flags.spec);
   } else {
     if (type === undefined) {
       throw new ProcptError('usage', 'gen needs a type (or --spec, or --list)', {
@@ -112,20 +129,27 @@ function buildSpec(flags: GenFlags, args: readonly string[]): GeneratorSpec {
       });
     }
     const info = listTypes().find((t) => t.type === type);
-    if (info && (type === 'shuffled' || type === 'mixture')) {
+    if (!info) {
+      throw new ProcptError(
+        'usage',
+        `gen: type must be one of ${TYPE_NAMES.join(', ')}, got ${JSON.stringify(type)}`,
+        {
+          hint: 'procpt gen --list shows them with their parameters',
+        },
+      );
+    }
+    if (type === 'shuffled' || type === 'mixture') {
       throw new ProcptError(
         'usage',
         `${type} takes nested specs: use --spec '{"type":"${type}",...}' (or --shuffled)`,
       );
     }
-    if (info) {
-      const known = new Set(info.params.map((p) => p.name));
-      for (const name of Object.keys(params)) {
-        if (!known.has(name)) {
-          throw new ProcptError('usage', `gen ${type} has no option --${kebab(name)}`, {
-            hint: `its parameters: ${info.params.map((p) => `--${kebab(p.name)}`).join(', ')}`,
-          });
-        }
+    const known = new Set(info.params.map((p) => p.name));
+    for (const name of Object.keys(params)) {
+      if (!known.has(name)) {
+        throw new ProcptError('usage', `gen ${type} has no option --${kebab(name)}`, {
+          hint: `its parameters: ${info.params.map((p) => `--${kebab(p.name)}`).join(', ')}`,
+        });
       }
     }
     spec = { type, ...params };
@@ -213,11 +237,26 @@ async function writeBin(spec: GeneratorSpec, gen: Generator, flags: GenFlags, ct
   const out = flags.out;
   if (!out || out === '-')
     throw new ProcptError('usage', '--format bin needs --out PATH (a .bin token shard)');
+  // A shard holds at most 2^31 - 1 tokens (its header stores the count as an int32): refused
+  // here, before a minute of generation, not when the writer overflows.
   const samples = count('--n', flags.n);
-  const tokens = count('--tokens', flags.tokens);
+  const tokens = count('--tokens', flags.tokens, SHARD_MAX_TOKENS);
   if ((samples === undefined) === (tokens === undefined)) {
     throw new ProcptError('usage', '--format bin needs exactly one of --n (samples) and --tokens');
   }
+  if (samples !== undefined && samples * gen.maxLength > SHARD_MAX_TOKENS) {
+    throw new ProcptError(
+      'usage',
+      `--n ${samples} samples of up to ${gen.maxLength} tokens may exceed the ${SHARD_MAX_TOKENS} tokens one shard holds`,
+      {
+        hint: `use at most --n ${Math.floor(SHARD_MAX_TOKENS / gen.maxLength)}, or --tokens N (cuts the last sample), or several shards with --start`,
+      },
+    );
+  }
+  const workers =
+    flags.workers === undefined
+      ? undefined
+      : parseIntegerText(flags.workers, '--workers', { min: 1, limit: 'workers' });
   // Looked up at run time so a tokenizer build without shards gives a clear error, not a crash.
   const Writer = (tokenizer as Record<string, unknown>).ShardWriter as { open?: OpenShard } | undefined;
   if (typeof Writer?.open !== 'function') {
@@ -226,7 +265,6 @@ async function writeBin(spec: GeneratorSpec, gen: Generator, flags: GenFlags, ct
       '--format bin is not available: @procpt/tokenizer does not export ShardWriter',
     );
   }
-  const workers = count('--workers', flags.workers);
   const writer = await Writer.open(out, { vocabSize: gen.vocabSize });
   const total = tokens ?? (samples as number) * gen.maxLength;
   const progress = new Progress({ unit: 'tokens', total, label: `gen ${gen.type}`, silent: ctx.json });
@@ -285,11 +323,13 @@ export const procgenCommands: CommandModule = {
       .allowExcessArguments()
       .action(async (flags: GenFlags, cmd: Command) => {
         if (flags.list) return printList(ctx);
-        const spec = buildSpec(flags, cmd.args);
+        const spec = await buildSpec(flags, cmd.args);
         const gen = createGenerator(spec);
         if (flags.format === 'jsonl') {
           if (flags.tokens !== undefined)
             throw new ProcptError('usage', '--tokens is for --format bin; use --n');
+          if (flags.workers !== undefined)
+            throw new ProcptError('usage', '--workers is for --format bin; jsonl is written by one thread');
           return writeJsonl(
             gen,
             count('--start', flags.start) ?? 0,

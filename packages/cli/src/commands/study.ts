@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ProcptError, formatCount, formatDuration } from '@procpt/core';
+import { ProcptError, formatCount, formatDuration, limitBytes, readTextFileLimited } from '@procpt/core';
+import { gptConfig } from '@procpt/model';
+import { assertFitsInMemory, estimateTrainingMemory } from '@procpt/trainer-gpu';
 import { STUDY_PRESET_NAMES, type WarmupRecipe, studyPreset } from '@procpt/paper';
 import {
   estimatePlan,
@@ -16,9 +17,10 @@ import { parseIntOption } from '../context.js';
 import type { CommandModule } from '../program.js';
 
 async function readWarmupOverrides(path: string): Promise<Record<string, Partial<WarmupRecipe>>> {
+  const text = await readTextFileLimited(path, `--warmup ${path}`, { code: 'usage' });
   let value: unknown;
   try {
-    value = JSON.parse(await readFile(path, 'utf8'));
+    value = JSON.parse(text);
   } catch (error) {
     throw new ProcptError('usage', `--warmup ${path}: cannot read it as JSON (${(error as Error).message})`, {
       hint: 'pass a JSON file such as {"dyck": {"steps": 2000, "params": {"k": 16, "length": 128}}}',
@@ -60,18 +62,39 @@ export const studyCommands: CommandModule = {
       .requiredOption('--preset <name>', STUDY_PRESET_NAMES.join(' | '))
       .option('--out <dir>', 'study directory (default runs/study-<preset>)')
       .option('--backend <name>', BACKEND_HELP, parseBackend, 'auto')
-      .option('--jobs <n>', 'runs at once, each in its own process', parseIntOption('--jobs', 1, 64), 1)
+      .option(
+        '--jobs <n>',
+        'runs at once, each in its own process',
+        parseIntOption('--jobs', { min: 1, limit: 'workers' }),
+        1,
+      )
       .option('--dry-run', 'print the plan with estimated FLOPs and time on the backend; run nothing')
       .option('--warmup <file.json>', 'override warm-up recipes per procedural type (merged into the preset)')
       .option('--size <size>', 'semantic model size: 124M | 350M | 1.3B | nLayer_nHead_dModel')
       .action(async (experiment: string, flags: RunFlags) => {
+        const experiments = parseExperiments(experiment);
+        if (flags.size !== undefined && !experiments.includes('semantic')) {
+          // --size sizes the semantic experiment's model only: given without it, it would be ignored
+          throw new ProcptError(
+            'usage',
+            `--size sets the semantic experiment's model size, but ${JSON.stringify(experiment)} does not run it`,
+            { hint: 'add semantic to the experiment list (e.g. diagnostics,semantic) or drop --size' },
+          );
+        }
         await silenceTfjsBanner();
         const preset = studyPreset(flags.preset, {
           ...(flags.warmup ? { warmup: await readWarmupOverrides(flags.warmup) } : {}),
           ...(flags.size ? { semanticSize: flags.size } : {}),
         });
         const out = resolve(flags.out ?? join('runs', `study-${preset.name}`));
-        const plan = planStudy(parseExperiments(experiment), preset, out);
+        const plan = planStudy(experiments, preset, out);
+        try {
+          checkPlanMemory(plan);
+        } catch (error) {
+          // a dry run may plan for a bigger machine than this one: say so, and still estimate
+          if (!flags.dryRun || !(error instanceof ProcptError)) throw error;
+          ctx.warn(`note: ${error.message} on this machine`);
+        }
         for (const note of plan.notes) ctx.warn(`note: ${note}`);
         if (flags.dryRun) {
           const est = await estimatePlan(plan, { backend: flags.backend });
@@ -155,6 +178,27 @@ export const studyCommands: CommandModule = {
       });
   },
 };
+
+/**
+ * Refuses a plan with a run that cannot fit in memory (e.g. `--size 99_99_9999`) before anything
+ * runs, with the estimate `train` applies to each run; runs whose vocabulary comes from their data
+ * are checked when they start.
+ */
+function checkPlanMemory(plan: ReturnType<typeof planStudy>): void {
+  for (const run of plan.runs) {
+    const c = run.config;
+    const vocabSize = c.model?.vocabSize ?? run.semantic?.vocabSize;
+    const length = c.data?.length;
+    if (!c.model?.size || vocabSize === undefined || length === undefined) continue;
+    const model = gptConfig(c.model.size, { vocabSize, nPositions: c.model.nPositions ?? length - 1 });
+    const estimate = estimateTrainingMemory(model, {
+      batchSize: c.data.batchSize,
+      length,
+      accumulation: c.data.accumulation ?? 1,
+    });
+    assertFitsInMemory(estimate, limitBytes('memory'), `study run ${run.id}`, 'choose a smaller --size');
+  }
+}
 
 /** Runs one planned run in a child `procpt study exec-run` process (how `--jobs N` parallelises). */
 function spawnWorker(out: string, id: string, backend: string): Promise<void> {

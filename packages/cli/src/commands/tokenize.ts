@@ -172,7 +172,9 @@ async function runTokenize(flags: TokenizeFlags, ctx: CliContext): Promise<void>
     (flags.format === 'text' && (flags.include || flags.exclude))
   )
     return runCorpusTokenize(flags, flags.format as CorpusFormat, ctx);
-  const format = tokenizeInputFormats[flags.format];
+  const format = Object.hasOwn(tokenizeInputFormats, flags.format)
+    ? tokenizeInputFormats[flags.format]
+    : undefined;
   if (!format) {
     throw new ProcptError(
       'usage',

@@ -147,8 +147,13 @@ export const trainerCommands: CommandModule = {
         'time training steps: tokens/s, ms/step, MFU and the trainer overhead over the bare model step',
       )
       .option('--size <nLayer_nHead_dModel>', 'model size', '2_4_128')
-      .option('--vocab <n>', 'vocabulary size', parseIntOption('--vocab', 2), 64)
-      .option('--context <n>', 'context length', parseIntOption('--context', 2), 128)
+      .option('--vocab <n>', 'vocabulary size', parseIntOption('--vocab', { min: 2, limit: 'vocab' }), 64)
+      .option(
+        '--context <n>',
+        'context length',
+        parseIntOption('--context', { min: 2, limit: 'positions' }),
+        128,
+      )
       .option('--batch <n>', 'batch size', parseIntOption('--batch', 1), 16)
       .option('--steps <n>', 'timed steps', parseIntOption('--steps', 1), 10)
       .option('--warmup <n>', 'untimed warm-up steps', parseIntOption('--warmup', 0), 2)
@@ -156,7 +161,7 @@ export const trainerCommands: CommandModule = {
       .option(
         '--peak-flops <n>',
         'device peak FLOP/s for MFU (default: measured dense matmul)',
-        parseNumberOption('--peak-flops'),
+        parseNumberOption('--peak-flops', { min: 0, minExclusive: true }),
       )
       .action(async (flags: BenchFlags) => {
         await silenceTfjsBanner();

@@ -7,6 +7,8 @@ import {
   type DataSpec,
   ProcptError,
   type Sample,
+  limitBytes,
+  raiseHint,
 } from '@procpt/core';
 import { CharTokenizer, type Tokenizer } from '@procpt/tokenizer';
 import { MathRng } from '../dm-math/rng.js';
@@ -27,6 +29,7 @@ class PairFile {
   private bufferStart = 0;
   private readonly chunk = Buffer.alloc(1 << 16);
   private filePos = 0;
+  private readonly maxLine = limitBytes('document');
 
   constructor(
     readonly path: string,
@@ -66,6 +69,13 @@ class PairFile {
           this.bufferStart = this.offset;
         }
         return text.endsWith('\r') ? text.slice(0, -1) : text;
+      }
+      if (this.buffer.length - rel > this.maxLine) {
+        throw new ProcptError(
+          'data',
+          `${this.path} (byte ${this.offset}): a line longer than ${this.maxLine} bytes; DM-Math lines are short`,
+          { hint: `is this a DM-Math file? (${raiseHint('document')})` },
+        );
       }
       if (!(await this.fill())) {
         const rest = this.buffer.slice(rel);

@@ -1,7 +1,14 @@
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-import { ProcptError } from '@procpt/core';
+import {
+  GZIP_RATIO_FLOOR_BYTES,
+  ProcptError,
+  formatBytes,
+  limitBytes,
+  limitValue,
+  raiseHint,
+} from '@procpt/core';
 
 /** What to do with a malformed record or a truncated file: stop with an error, or skip it and count. */
 export type OnError = 'stop' | 'skip';
@@ -89,17 +96,35 @@ export interface JsonlOptions {
   afterLine?: number;
   /** Called with compressed bytes as they are read. */
   onBytes?: (bytes: number) => void;
+  /** Longest line (one document) in decompressed bytes (default: the `document` limit). */
+  maxDocumentBytes?: number;
+  /** Most decompressed bytes per compressed byte of a gzip file (default: the `gzipRatio` limit). */
+  maxRatio?: number;
 }
 
 /**
  * Streams the `field` strings of a JSON Lines file, gzip-compressed (`.gz`, detected by magic
- * bytes) or plain. Memory is bounded by the longest line. Malformed lines, a missing or
- * non-string field, and a truncated or corrupt gzip stream are reported with file and line
+ * bytes) or plain. Memory is bounded: a line longer than `maxDocumentBytes` (the `document` limit,
+ * 64 MiB) is a bad record, and a gzip stream that inflates more than `maxRatio` (the `gzipRatio`
+ * limit, 100×) past its first 16 MiB is refused as a bomb or a damaged file — both name the file,
+ * line and limit. Malformed lines, a missing or non-string field, a `.gz` file that is not gzip
+ * (an empty one included) and a truncated or corrupt gzip stream are reported with file and line
  * (and compressed byte offset) — an error by default, or skipped and counted.
  */
 export async function* readJsonlRecords(path: string, options: JsonlOptions): AsyncGenerator<JsonlRecord> {
   const { field, onError = 'stop', stats, afterLine = 0, onBytes } = options;
+  const maxLine = options.maxDocumentBytes ?? limitBytes('document');
+  const maxRatio = options.maxRatio ?? limitValue('gzipRatio');
   const gzip = await isGzip(path);
+  if (!gzip && /\.gz$/i.test(path)) {
+    const size = await stat(path).then((s) => s.size);
+    handleIssue(
+      { file: path, message: `not a gzip file (${size} bytes, no gzip header) although named .gz` },
+      onError,
+      stats,
+    );
+    return;
+  }
   const raw = createReadStream(path, { highWaterMark: 1 << 16 });
   let bytes = 0;
   raw.on('data', (chunk) => {
@@ -131,32 +156,91 @@ export async function* readJsonlRecords(path: string, options: JsonlOptions): As
       );
       return undefined;
     }
-    const got = (value as Record<string, unknown> | null)?.[field];
+    const got =
+      typeof value === 'object' && value !== null && Object.hasOwn(value, field)
+        ? (value as Record<string, unknown>)[field]
+        : undefined;
     if (typeof got !== 'string') {
       handleIssue({ file: path, line, message: `no string field "${field}"` }, onError, stats);
       return undefined;
     }
     return { text: got, line };
   };
+  const tooLong = () =>
+    new ProcptError(
+      'data',
+      `${path} (line ${line + 1}): a document longer than ${formatBytes(maxLine)} (the per-document limit)`,
+      {
+        hint:
+          options.maxDocumentBytes === undefined
+            ? `${raiseHint('document')}, or pass --on-error skip to skip it`
+            : 'pass --on-error skip to skip it',
+      },
+    );
   // split on newline bytes natively and decode whole lines: faster than streaming text decoding
   let partial: Buffer[] = [];
+  let partialBytes = 0;
+  // inside an over-long line that is being skipped: drop bytes up to its newline
+  let skipping = false;
+  let inflated = 0;
+  const overLimit = (): boolean => {
+    if (onError === 'stop') throw tooLong();
+    if (stats) {
+      stats.skipped++;
+      if (stats.issues.length < 20)
+        stats.issues.push({ file: path, line: line + 1, message: tooLong().message });
+    }
+    partial = [];
+    partialBytes = 0;
+    return true;
+  };
   try {
     for await (const chunk of source) {
+      inflated += chunk.length;
+      if (gzip && inflated > GZIP_RATIO_FLOOR_BYTES && inflated > maxRatio * Math.max(bytes, 1)) {
+        throw new ProcptError(
+          'corrupt',
+          `${path}: gzip data inflates more than ${maxRatio}× (${formatBytes(inflated)} from ${formatBytes(bytes)}): a gzip bomb or a damaged file`,
+          {
+            hint:
+              options.maxRatio === undefined
+                ? `${raiseHint('gzipRatio')}, if the file is genuine`
+                : 'check the file',
+          },
+        );
+      }
       let start = 0;
       let nl = chunk.indexOf(10);
       while (nl >= 0) {
-        const piece = chunk.subarray(start, nl);
-        const lineBuf = partial.length === 0 ? piece : Buffer.concat([...partial, piece]);
-        partial = [];
-        const record = parse(lineBuf.toString('utf8'));
-        if (record) yield record;
+        if (skipping) {
+          skipping = false;
+          line++;
+        } else if (partialBytes + nl - start > maxLine) {
+          overLimit();
+          line++;
+        } else {
+          const piece = chunk.subarray(start, nl);
+          const lineBuf = partial.length === 0 ? piece : Buffer.concat([...partial, piece]);
+          partial = [];
+          partialBytes = 0;
+          const record = parse(lineBuf.toString('utf8'));
+          if (record) yield record;
+        }
         start = nl + 1;
         nl = chunk.indexOf(10, start);
       }
-      if (start < chunk.length) partial.push(chunk.subarray(start));
+      if (start < chunk.length && !skipping) {
+        partialBytes += chunk.length - start;
+        if (partialBytes > maxLine) skipping = overLimit();
+        else partial.push(chunk.subarray(start));
+      }
     }
   } catch (error) {
-    if (error instanceof ProcptError) throw error;
+    if (error instanceof ProcptError) {
+      if (error.code !== 'corrupt' || onError === 'stop') throw error;
+      handleIssue({ file: path, line: line + 1, byte: bytes, message: error.message }, onError, stats, error);
+      return;
+    }
     const message = `truncated or corrupt ${gzip ? 'gzip' : 'file'} after line ${line}: ${(error as Error).message}`;
     handleIssue({ file: path, line: line + 1, byte: bytes, message }, onError, stats, error);
     return; // the rest of this file cannot be read
@@ -164,7 +248,7 @@ export async function* readJsonlRecords(path: string, options: JsonlOptions): As
     raw.destroy();
     if (source !== raw) (source as ReturnType<typeof createGunzip>).destroy();
   }
-  if (partial.length > 0) {
+  if (partial.length > 0 && !skipping) {
     const record = parse(Buffer.concat(partial).toString('utf8'));
     if (record) yield record;
   }

@@ -31,7 +31,11 @@ export function isDiagnosticTaskName(name: string): name is DiagnosticTaskName {
 export function diagnosticTask(name: string): DiagnosticTask {
   const [head = '', ...rest] = name.split('_');
   const nums = rest.map(Number);
-  const resolved = isDiagnosticTaskName(head) ? head : PAPER_IDS[head];
+  const resolved = isDiagnosticTaskName(head)
+    ? head
+    : Object.hasOwn(PAPER_IDS, head)
+      ? PAPER_IDS[head]
+      : undefined;
   if (resolved === undefined || nums.some((n) => !Number.isInteger(n) || n <= 0)) {
     throw new ProcptError('usage', `unknown diagnostic task ${JSON.stringify(name)}`, {
       hint: `use one of ${DIAGNOSTIC_TASK_NAMES.join(', ')} (or a paper id such as condattendstream_30)`,
