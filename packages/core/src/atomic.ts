@@ -183,7 +183,8 @@ export async function createAtomicWriteStream(
   const stream = createWriteStream(tempPath, { flags: 'wx' });
   let failure: Error | undefined;
   stream.on('error', (error) => {
-    failure ??= error;
+    // the error that destroyed the stream (ENOSPC, EIO) says more than a later "write after destroy"
+    failure = stream.errored ?? failure ?? error;
   });
   const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
   let state: 'open' | 'done' = 'open';

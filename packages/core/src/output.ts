@@ -127,7 +127,8 @@ function refuseSystem(path: string, abs: string): void {
 
 async function isEmpty(path: string, stats: Stats): Promise<boolean> {
   if (stats.isFile()) return stats.size === 0;
-  if (stats.isDirectory()) return (await readdir(path)).length === 0;
+  // a folder holding only procpt's lock (of a process that is gone, or of this one) is empty
+  if (stats.isDirectory()) return (await readdir(path)).every((name) => name === '.procpt.lock');
   return false;
 }
 
@@ -226,7 +227,7 @@ export async function prepareOutput(path: string, options: OutputOptions): Promi
     throw new ProcptError(
       'usage',
       options.kind === 'container'
-        ? `${path} already holds files and is not a ${what} of procpt`
+        ? `${path} already holds files and is not procpt's ${what}`
         : `${path} already exists and is not a ${what} written by procpt; procpt will not replace it`,
       {
         hint:
