@@ -17,6 +17,8 @@ export type { ForwardOptions, LossOptions } from './gpt.js';
 export { chunkRowsFor } from './head.js';
 export {
   CHECKPOINT_FILES,
+  checkCheckpointOutput,
+  isProcptCheckpoint,
   loadCheckpoint,
   loadCheckpointExtras,
   readCheckpointConfig,
@@ -24,7 +26,13 @@ export {
   saveCheckpoint,
 } from './checkpoint.js';
 export type { CheckpointInfo, CheckpointMeta, SaveOptions } from './checkpoint.js';
-export { decodeSafetensors, encodeSafetensors, readSafetensors, writeSafetensors } from './safetensors.js';
+export {
+  decodeSafetensors,
+  encodeSafetensors,
+  isSafetensorsFile,
+  readSafetensors,
+  writeSafetensors,
+} from './safetensors.js';
 export type { RawTensor, SafetensorsDtype } from './safetensors.js';
 export { assemble, trainableNames, transfer } from './transfer.js';
 export type { AssemblySpec, TransferPart, TransferSpec } from './transfer.js';
