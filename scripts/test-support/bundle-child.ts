@@ -26,10 +26,18 @@ export async function bundleTestChild(
   await mkdir(outDir, { recursive: true });
   const outfile = join(outDir, `${options.name}-${process.pid}.mjs`);
   const alias = Object.fromEntries(
-    ['core', 'model', 'procgen', 'eval', 'tokenizer', 'trainer-gpu', 'corpora'].map((p) => [
-      `@procpt/${p}`,
-      join(packagesDir, p, 'src', 'index.ts'),
-    ]),
+    [
+      'core',
+      'model',
+      'procgen',
+      'eval',
+      'tokenizer',
+      'trainer-gpu',
+      'corpora',
+      'runner',
+      'paper',
+      'study',
+    ].map((p) => [`@procpt/${p}`, join(packagesDir, p, 'src', 'index.ts')]),
   );
   await (build as (options: object) => Promise<unknown>)({
     entryPoints: [options.entry],
