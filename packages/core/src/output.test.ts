@@ -269,6 +269,16 @@ describe('recovery of what killed writers left', () => {
     );
   });
 
+  it('keeps the only copy of a missing output while another live writer works on it', () => {
+    const dir = fresh();
+    const dead = deadPid();
+    mkdirSync(join(dir, `.ckpt.old-${dead}-1`));
+    mkdirSync(join(dir, `.ckpt.tmp-${dead}-2`));
+    mkdirSync(join(dir, `.ckpt.tmp-${process.ppid}-3`)); // a live process is writing a new ckpt
+    recoverOutputsSync(dir);
+    expect(readdirSync(dir).sort()).toEqual([`.ckpt.old-${dead}-1`, `.ckpt.tmp-${process.ppid}-3`]);
+  });
+
   it('prepareOutput sweeps stale leftovers next to the output (the next run cleans up)', async () => {
     const dir = fresh();
     const dead = deadPid();

@@ -371,7 +371,9 @@ export function recoverOutputsSync(dir: string): RecoveryReport {
     } catch {
       present = false;
     }
-    if (!present && stale.length === all.length) {
+    // `x` is missing while another live writer works on it: keep the only copies (new/old) for now
+    let keepCopies = !present && stale.length !== all.length;
+    if (!present && !keepCopies) {
       const newest = (stage: Leftover['stage']) =>
         stale.filter((l) => l.stage === stage).sort((a, b) => mtime(b.path) - mtime(a.path))[0];
       const pick = newest('new') ?? newest('old');
@@ -382,11 +384,17 @@ export function recoverOutputsSync(dir: string): RecoveryReport {
           stale.splice(stale.indexOf(pick), 1);
           fsyncPathSync(dir);
         } catch {
-          // another process got there first
+          // another process got there first, or `x` cannot be created: then keep every copy
+          try {
+            lstatSync(target);
+          } catch {
+            keepCopies = true;
+          }
         }
       }
     }
     for (const l of stale) {
+      if (keepCopies && l.stage !== 'tmp') continue;
       try {
         rmSync(l.path, { recursive: true, force: true });
         report.removed.push(l.path);
