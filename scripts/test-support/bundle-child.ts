@@ -26,7 +26,18 @@ export async function bundleTestChild(
   // (esbuild takes an exact alias over a prefix one: `@procpt/model/kernel-spec` is not `@procpt/model` + `/kernel-spec`)
   const alias = Object.assign(
     {},
-    ...['core', 'model', 'procgen', 'eval', 'tokenizer', 'trainer-gpu', 'corpora'].map(packageSources),
+    ...[
+      'core',
+      'model',
+      'procgen',
+      'eval',
+      'tokenizer',
+      'trainer-gpu',
+      'corpora',
+      'runner',
+      'paper',
+      'study',
+    ].map(packageSources),
   ) as Record<string, string>;
   await (build as (options: object) => Promise<unknown>)({
     entryPoints: [options.entry],

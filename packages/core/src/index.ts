@@ -7,7 +7,21 @@ export {
   createAtomicWriteStream,
   tempPathFor,
 } from './atomic.js';
-export type { AtomicWriteStream } from './atomic.js';
+export type { AtomicWriteStream, AtomicWriteOptions, AtomicStep } from './atomic.js';
+export {
+  prepareOutput,
+  ensureDir,
+  fsError,
+  recoverOutputsSync,
+  isProcessAlive,
+  systemRootOf,
+  SYSTEM_ROOTS,
+} from './output.js';
+export type { OutputKind, OutputOptions, PreparedOutput, RecoveryReport } from './output.js';
+export { acquireFolderLock, readLockHolder, LOCK_FILE } from './lock.js';
+export type { FolderLock, LockHolder, LockOptions } from './lock.js';
+export { installSignalCleanup, onInterrupt, trackTemp, cleanupNowSync } from './cleanup.js';
+export type { SignalCleanupOptions } from './cleanup.js';
 export { Progress, formatCount, formatDuration } from './progress.js';
 export type { ProgressOptions, ProgressState } from './progress.js';
 export { checkBatch } from './data.js';

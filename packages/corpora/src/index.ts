@@ -4,7 +4,7 @@ export type { MathProblem } from './dm-math/sampling.js';
 export { MAX_QUESTION_CHARS, MAX_ANSWER_CHARS } from './dm-math/sampling.js';
 export { DM_MATH_SPLITS, DM_MATH_MODULES, dmMathModules, dmMathProblem } from './dm-math/modules.js';
 export type { DmMathSplit, DmMathModule } from './dm-math/modules.js';
-export { writeDmMath, DM_MATH_ROOT } from './dm-math/write.js';
+export { writeDmMath, checkDmMathOutput, DM_MATH_ROOT, DM_MATH_MARKER } from './dm-math/write.js';
 export type { WriteDmMathOptions, WriteDmMathResult } from './dm-math/write.js';
 export { globToRegExp, listCorpusFiles } from './readers/glob.js';
 export type { FileFilter } from './readers/glob.js';

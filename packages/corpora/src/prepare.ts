@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ProcptError, assertConfig, writeJsonAtomic } from '@procpt/core';
-import { CharTokenizer, Gpt2Tokenizer, ShardWriter, type Tokenizer } from '@procpt/tokenizer';
+import { ProcptError, assertConfig, prepareOutput, writeJsonAtomic } from '@procpt/core';
+import { CharTokenizer, Gpt2Tokenizer, ShardWriter, type Tokenizer, isTokenShard } from '@procpt/tokenizer';
 import { DM_MATH_SPLITS, dmMathModules } from './dm-math/modules.js';
-import { writeDmMath } from './dm-math/write.js';
+import { checkDmMathOutput, writeDmMath } from './dm-math/write.js';
 import { type CorpusDomain, defaultCorporaFor, embeddedDocuments, listEmbeddedCorpora } from './embedded.js';
 import { type TextPiece, packPieces } from './pack.js';
 import { ParallelEncoder } from './parallel.js';
@@ -34,6 +35,8 @@ export interface PrepareOptions {
   threads?: number;
   /** Called with characters (language/code) or problems (math) done, and the total when known. */
   onProgress?: (done: number, total: number | undefined) => void;
+  /** Replace files in `out` that procpt did not write (default: refused before any work). */
+  force?: boolean;
 }
 
 /** What {@link prepareCorpus} wrote (also saved as `manifest.json`). */
@@ -47,6 +50,32 @@ export interface PrepareResult {
   val: { path: string; documents: number; tokens: number };
   threads: number;
   notice?: string;
+}
+
+async function isPrepareManifest(path: string): Promise<boolean> {
+  try {
+    const m = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+    return typeof m.domain === 'string' && typeof m.train === 'object' && typeof m.val === 'object';
+  } catch {
+    return false;
+  }
+}
+
+const manifestPolicy = (force: boolean) =>
+  ({ force, owned: isPrepareManifest, what: 'corpus manifest' }) as const;
+
+/**
+ * Checks every output of {@link prepareCorpus} before any work: `out` is (or can be) a folder, and
+ * its `train.bin`, `val.bin`, `manifest.json` (and, for math, the DM-Math folder) are absent or
+ * procpt's own — a file procpt did not write is refused unless `force`.
+ */
+export async function checkPrepareOutputs(out: string, domain: CorpusDomain, force = false): Promise<void> {
+  await prepareOutput(out, { kind: 'container', what: 'corpus folder' });
+  for (const name of ['train.bin', 'val.bin']) {
+    await prepareOutput(join(out, name), { kind: 'file', force, owned: isTokenShard, what: 'token shard' });
+  }
+  await prepareOutput(join(out, 'manifest.json'), { kind: 'file', ...manifestPolicy(force) });
+  if (domain === 'math') await checkDmMathOutput(out, force);
 }
 
 /**
@@ -66,6 +95,7 @@ export async function prepareCorpus(options: PrepareOptions): Promise<PrepareRes
       `--domain must be language, code or math, got ${JSON.stringify(options.domain)}`,
     );
   }
+  await checkPrepareOutputs(options.out, options.domain, options.force);
   if (options.domain === 'math') return prepareMath(options);
   const defaults = defaultCorporaFor(options.domain);
   const names = options.corpora ?? defaults.names;
@@ -84,11 +114,18 @@ export async function prepareCorpus(options: PrepareOptions): Promise<PrepareRes
   });
   const tokenizer = new Gpt2Tokenizer();
   const eot = options.domain === 'code' ? Gpt2Tokenizer.EOT : undefined;
-  const encoder = ParallelEncoder.create(tokenizer, options.threads);
-  const train = await ShardWriter.open(join(options.out, 'train.bin'), { vocabSize: tokenizer.vocabSize });
-  const val = await ShardWriter.open(join(options.out, 'val.bin'), { vocabSize: tokenizer.vocabSize });
+  const force = options.force === true;
+  const shard = { vocabSize: tokenizer.vocabSize, force };
+  // Everything that can fail is opened inside the try: a failure must close the encoder's worker
+  // threads, or the process prints its error and never exits.
+  let encoder: ParallelEncoder | undefined;
+  let train: ShardWriter | undefined;
+  let val: ShardWriter | undefined;
   const counts = { train: 0, val: 0 };
   try {
+    train = await ShardWriter.open(join(options.out, 'train.bin'), shard);
+    val = await ShardWriter.open(join(options.out, 'val.bin'), shard);
+    encoder = ParallelEncoder.create(tokenizer, options.threads);
     const pieces = (async function* (): AsyncGenerator<TextPiece> {
       for (const c of chosen) {
         for await (const doc of embeddedDocuments(c.name)) {
@@ -129,14 +166,18 @@ export async function prepareCorpus(options: PrepareOptions): Promise<PrepareRes
       threads: encoder.threads,
       ...(defaults.notice && !options.corpora ? { notice: defaults.notice } : {}),
     };
-    await writeJsonAtomic(join(options.out, 'manifest.json'), { ...result, valFraction });
+    await writeJsonAtomic(
+      join(options.out, 'manifest.json'),
+      { ...result, valFraction },
+      manifestPolicy(force),
+    );
     return result;
   } catch (error) {
-    await train.abort();
-    await val.abort();
+    await train?.abort();
+    await val?.abort();
     throw error;
   } finally {
-    await encoder.close();
+    await encoder?.close();
   }
 }
 
@@ -144,7 +185,8 @@ async function prepareMath(options: PrepareOptions): Promise<PrepareResult> {
   const perModule = options.perModule ?? 2000;
   const seed = options.seed ?? 0;
   const tokenizer = new CharTokenizer();
-  await writeDmMath({ out: options.out, perModule, seed, splits: DM_MATH_SPLITS });
+  const force = options.force === true;
+  await writeDmMath({ out: options.out, perModule, seed, splits: DM_MATH_SPLITS, force });
   // train draws as many problems as the three train folders hold; validation reads interpolate
   const total = (dmMathModules('train-easy').length * 3 + dmMathModules('interpolate').length) * perModule;
   const shards: Record<'train' | 'val', { path: string; documents: number; tokens: number }> = {
@@ -161,6 +203,7 @@ async function prepareMath(options: PrepareOptions): Promise<PrepareResult> {
     const count = files * perModule;
     const writer = await ShardWriter.open(join(options.out, `${name}.bin`), {
       vocabSize: tokenizer.vocabSize,
+      force,
     });
     try {
       let n = 0;
@@ -189,6 +232,10 @@ async function prepareMath(options: PrepareOptions): Promise<PrepareResult> {
     val: shards.val,
     threads: 1,
   };
-  await writeJsonAtomic(join(options.out, 'manifest.json'), { ...result, perModule, seed });
+  await writeJsonAtomic(
+    join(options.out, 'manifest.json'),
+    { ...result, perModule, seed },
+    manifestPolicy(force),
+  );
   return result;
 }

@@ -30,6 +30,8 @@ export interface TokenizeCorpusOptions extends FileFilter {
   signal?: AbortSignal;
   /** Tokenizer threads (default: one per core; 1 = this thread only). */
   threads?: number;
+  /** Replace an existing file at `out` that is not a token shard (default: refused). */
+  force?: boolean;
 }
 
 /** What {@link tokenizeCorpus} wrote. */
@@ -115,9 +117,14 @@ export async function tokenizeCorpus(options: TokenizeCorpusOptions): Promise<To
       }
     }
   })();
-  const encoder = ParallelEncoder.create(options.tokenizer, options.threads);
-  const writer = await ShardWriter.open(options.out, { vocabSize: options.tokenizer.vocabSize });
+  // the writer first: a refused output must not leave worker threads keeping the process alive
+  const writer = await ShardWriter.open(options.out, {
+    vocabSize: options.tokenizer.vocabSize,
+    ...(options.force ? { force: true } : {}),
+  });
+  let encoder: ParallelEncoder | undefined;
   try {
+    encoder = ParallelEncoder.create(options.tokenizer, options.threads);
     const done = await packPieces(pieces, {
       encoder,
       writers: [writer],
@@ -143,7 +150,7 @@ export async function tokenizeCorpus(options: TokenizeCorpusOptions): Promise<To
     await writer.abort();
     throw error;
   } finally {
-    await encoder.close();
+    await encoder?.close();
   }
 }
 
@@ -160,7 +167,10 @@ async function dmMathShard(
       hint: 'use --tokenizer char',
     });
   }
-  const writer = await ShardWriter.open(options.out, { vocabSize: tokenizer.vocabSize });
+  const writer = await ShardWriter.open(options.out, {
+    vocabSize: tokenizer.vocabSize,
+    ...(options.force ? { force: true } : {}),
+  });
   let documents = 0;
   let characters = 0;
   try {

@@ -1,6 +1,6 @@
-import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ProcptError, writeFileAtomic, writeJsonAtomic } from '@procpt/core';
+import { ProcptError, ensureDir, prepareOutput, writeFileAtomic, writeJsonAtomic } from '@procpt/core';
 import { dataEfficiencyTable, dataEfficiencyToCsv, dataEfficiencyToMarkdown } from './data-efficiency.js';
 import { type CurveSeries, barChartSvg, dataEfficiencySvg, learningCurvesSvg, tableBars } from './plots.js';
 import { type RunSummary, readRunDir } from './run-summary.js';
@@ -20,6 +20,8 @@ export interface AggregateOptions {
   /** Diagnostic metric of the tables (default `accuracy`, the paper's). */
   metric?: string;
   bootstrap?: BootstrapOptions;
+  /** Write into an `outDir` that holds files but no earlier aggregate (its same-named files are replaced). */
+  force?: boolean;
 }
 
 /** What {@link aggregateRuns} wrote. */
@@ -44,7 +46,7 @@ export async function aggregateRunDirs(
  * Writes the study's tables (Markdown in `tables.md`, long-format CSV per table) and SVG plots (bar charts
  * with bootstrap intervals, learning curves with seed bands, data-efficiency curves) for `runs` into
  * `outDir`. Tables that the runs cannot fill (no transfer variants, no assemblies, no semantic runs) are
- * left out.
+ * left out. An `outDir` holding other files and no `aggregate.json` is refused unless `options.force`.
  */
 export async function aggregateRuns(
   runs: readonly RunSummary[],
@@ -52,7 +54,14 @@ export async function aggregateRuns(
   options: AggregateOptions = {},
 ): Promise<AggregateReport> {
   if (runs.length === 0) throw new ProcptError('data', 'no runs to aggregate');
-  await mkdir(outDir, { recursive: true });
+  await prepareOutput(outDir, {
+    kind: 'container',
+    force: options.force === true,
+    owned: (p) => existsSync(join(p, 'aggregate.json')),
+    what: 'aggregate folder',
+    forceHint: 'choose another --out, or pass --force to write the tables and plots into it',
+  });
+  await ensureDir(outDir);
   const files: string[] = [];
   const write = async (name: string, text: string) => {
     await writeFileAtomic(join(outDir, name), text);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   ProcptError,
   formatValue,
+  prepareOutput,
   readFileLimited,
   writeDirAtomic,
   writeFileAtomic,
@@ -37,6 +38,11 @@ export interface CheckpointMeta {
 export interface SaveOptions {
   /** File name of the extra tensors (default `optimizer.safetensors`). */
   extraFile?: string;
+  /**
+   * Replace an existing file or folder at `dir` that is not a procpt checkpoint (default false: a
+   * `usage` ProcptError, and nothing is touched).
+   */
+  force?: boolean;
 }
 
 /** File names inside a checkpoint directory. */
@@ -69,11 +75,40 @@ async function toRaw(tensor: tf.Tensor): Promise<RawTensor> {
   throw new ProcptError('usage', `cannot store a ${tensor.dtype} tensor in a checkpoint`);
 }
 
+/** True when `dir` is a checkpoint folder written by procpt (its `procpt.json` says so). */
+export async function isProcptCheckpoint(dir: string): Promise<boolean> {
+  try {
+    const json = JSON.parse(await readFile(join(dir, CHECKPOINT_FILES.procpt), 'utf8')) as {
+      format?: unknown;
+    };
+    return json.format === FORMAT;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Checks that a checkpoint may be written at `dir` (see `prepareOutput` of @procpt/core): absent,
+ * empty or a procpt checkpoint; anything else (someone's folder, a file, a link) only with `force`;
+ * device nodes, FIFOs and `/proc`, `/sys`, `/dev` never. Call it before expensive work; {@link saveCheckpoint}
+ * checks again.
+ */
+export async function checkCheckpointOutput(dir: string, options: { force?: boolean } = {}): Promise<void> {
+  await prepareOutput(dir, {
+    kind: 'folder',
+    force: options.force === true,
+    owned: isProcptCheckpoint,
+    what: 'checkpoint',
+  });
+}
+
 /**
  * Saves a model as a directory, atomically (temp dir + rename): `model.safetensors` (HF names,
  * F32, `__metadata__.format = "pt"` so HF `from_pretrained` accepts it), `config.json` (HF
  * `GPT2Config`), optionally `optimizer.safetensors` with `extraTensors` (e.g. AdamW moments), and
- * `procpt.json` with the config, `meta` and the sha256 of every other file.
+ * `procpt.json` with the config, `meta` and the sha256 of every other file. The old checkpoint at
+ * `dir` is replaced only once the new one is complete; a folder that is not a procpt checkpoint is
+ * refused unless `options.force` ({@link checkCheckpointOutput}).
  */
 export async function saveCheckpoint(
   dir: string,
@@ -104,10 +139,14 @@ export async function saveCheckpoint(
       [...files].map(([name, bytes]) => [name, { bytes: bytes.length, sha256: sha256(bytes) }]),
     ),
   };
-  await writeDirAtomic(dir, async (tmp) => {
-    for (const [name, bytes] of files) await writeFileAtomic(join(tmp, name), bytes);
-    await writeJsonAtomic(join(tmp, CHECKPOINT_FILES.procpt), manifest);
-  });
+  await writeDirAtomic(
+    dir,
+    async (tmp) => {
+      for (const [name, bytes] of files) await writeFileAtomic(join(tmp, name), bytes);
+      await writeJsonAtomic(join(tmp, CHECKPOINT_FILES.procpt), manifest);
+    },
+    { force: options.force === true, owned: isProcptCheckpoint, what: 'checkpoint' },
+  );
 }
 
 async function exists(path: string): Promise<boolean> {

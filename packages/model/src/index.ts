@@ -18,6 +18,8 @@ export { Gpt } from './gpt.js';
 export type { ForwardOptions, LossOptions } from './gpt.js';
 export {
   CHECKPOINT_FILES,
+  checkCheckpointOutput,
+  isProcptCheckpoint,
   loadCheckpoint,
   loadCheckpointExtras,
   readCheckpointConfig,
@@ -25,7 +27,13 @@ export {
   saveCheckpoint,
 } from './checkpoint.js';
 export type { CheckpointInfo, CheckpointMeta, SaveOptions } from './checkpoint.js';
-export { decodeSafetensors, encodeSafetensors, readSafetensors, writeSafetensors } from './safetensors.js';
+export {
+  decodeSafetensors,
+  encodeSafetensors,
+  isSafetensorsFile,
+  readSafetensors,
+  writeSafetensors,
+} from './safetensors.js';
 export type { RawTensor, SafetensorsDtype } from './safetensors.js';
 export { assemble, trainableNames, transfer } from './transfer.js';
 export type { AssemblySpec, TransferPart, TransferSpec } from './transfer.js';

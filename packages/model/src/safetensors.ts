@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { ProcptError, formatValue, writeFileAtomic } from '@procpt/core';
 
 /** safetensors dtypes procpt reads; it writes F32, I32 and U8. */
@@ -75,13 +75,36 @@ function writtenDtype(t: RawTensor): SafetensorsDtype {
   return 'U8';
 }
 
-/** Writes a safetensors file atomically (see {@link encodeSafetensors}). */
+/** True when the file at `path` starts like a safetensors file (8-byte header length, then `{`). */
+export async function isSafetensorsFile(path: string): Promise<boolean> {
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await open(path, 'r');
+    const head = Buffer.alloc(9);
+    const { bytesRead } = await handle.read(head, 0, 9, 0);
+    return bytesRead === 9 && head[8] === 0x7b;
+  } catch {
+    return false;
+  } finally {
+    await handle?.close();
+  }
+}
+
+/**
+ * Writes a safetensors file atomically (see {@link encodeSafetensors}). An existing file that is
+ * not a safetensors file is refused unless `options.force`.
+ */
 export async function writeSafetensors(
   path: string,
   tensors: Record<string, RawTensor>,
   metadata: Record<string, string> = {},
+  options: { force?: boolean } = {},
 ): Promise<void> {
-  await writeFileAtomic(path, encodeSafetensors(tensors, metadata));
+  await writeFileAtomic(path, encodeSafetensors(tensors, metadata), {
+    force: options.force === true,
+    owned: isSafetensorsFile,
+    what: 'safetensors file',
+  });
 }
 
 /**

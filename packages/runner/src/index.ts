@@ -12,5 +12,5 @@ export { resolveData, shardSource } from './data.js';
 export type { ResolvedData } from './data.js';
 export { LengthCurriculum } from './curriculum.js';
 export type { CurriculumSettings, LengthCurriculumOptions } from './curriculum.js';
-export { resolveResumePath, runTraining } from './run.js';
+export { RUN_FILES, isRunFolder, recoverRunFolder, resolveResumePath, runTraining } from './run.js';
 export type { RunOptions, TrainingRun } from './run.js';

@@ -1,6 +1,16 @@
-import { access } from 'node:fs/promises';
-import { join } from 'node:path';
-import { ProcptError, writeJsonAtomic } from '@procpt/core';
+import { existsSync } from 'node:fs';
+import { access, rm } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import {
+  type FolderLock,
+  LOCK_FILE,
+  ProcptError,
+  acquireFolderLock,
+  ensureDir,
+  prepareOutput,
+  recoverOutputsSync,
+  writeJsonAtomic,
+} from '@procpt/core';
 import {
   Gpt,
   type GptConfig,
@@ -25,6 +35,7 @@ import {
   estimateTrainingMemory,
   fusedOptimizerFor,
   latestCheckpoint,
+  listCheckpoints,
   loadTrainCheckpoint,
   selectBackend,
 } from '@procpt/trainer-gpu';
@@ -42,9 +53,70 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Progress display on/off (default: `config.log.progress`). */
   progress?: boolean;
+  /**
+   * Start the run again in a folder that already holds one (finished, interrupted, or started
+   * without a checkpoint): procpt's own files there (`config.resolved.json`, `metrics.jsonl`,
+   * `checkpoints/`, `final/`, `best/`) are deleted first, nothing else. Without it such a folder is
+   * refused (`usage`, exit 2) unless `resume` continues it.
+   */
+  force?: boolean;
+  /** The lock of the run folder when the caller already holds it (the study does); else taken here. */
+  lock?: FolderLock;
   /** Human status lines (backend, run directory, resume point). */
   onInfo?: (line: string) => void;
   onWarn?: (line: string) => void;
+}
+
+/** What procpt writes in a run folder; `--force` deletes exactly these. */
+export const RUN_FILES = ['config.resolved.json', 'metrics.jsonl', 'checkpoints', 'final', 'best'] as const;
+
+/** True when `dir` holds a procpt run (any of {@link RUN_FILES}, or its lock). */
+export function isRunFolder(dir: string): boolean {
+  return [...RUN_FILES, LOCK_FILE].some((f) => existsSync(join(dir, f)));
+}
+
+/**
+ * Finishes what killed writers left in a run folder: half-replaced `final/`, `best/` and
+ * checkpoints are put back under their names, stale temp files deleted. Call it holding the lock.
+ */
+export function recoverRunFolder(runDir: string): void {
+  recoverOutputsSync(runDir);
+  recoverOutputsSync(join(runDir, 'checkpoints'));
+}
+
+function isInside(child: string, parent: string): boolean {
+  const rel = relative(resolve(parent), resolve(child));
+  return rel === '' || (!rel.startsWith('..') && !rel.startsWith('/'));
+}
+
+/**
+ * Refuses to start a run over an existing one: a finished run (`final/`), an interrupted one
+ * (checkpoints) or one started without a checkpoint (metrics) needs `--resume` (append) or
+ * `--force` (start again). Returns what `--force` will delete.
+ */
+async function checkRunFolder(runDir: string, name: string, options: RunOptions): Promise<string[]> {
+  const present = RUN_FILES.filter((f) => existsSync(join(runDir, f)));
+  if (present.length === 0) return [];
+  if (options.resume && isInside(options.resume, runDir)) return [];
+  if (options.force) return present;
+  if (present.includes('final')) {
+    throw new ProcptError('usage', `run ${name} is finished (${join(runDir, 'final')} exists)`, {
+      hint: `use --resume ${runDir} to continue it or --force to start it again`,
+    });
+  }
+  const last = (await listCheckpoints(join(runDir, 'checkpoints'))).at(-1);
+  if (last) {
+    throw new ProcptError(
+      'usage',
+      `run ${name} was interrupted at step ${last.step} (${join(runDir, 'checkpoints')})`,
+      { hint: `resume it with --resume ${runDir}, or pass --force to start it again` },
+    );
+  }
+  throw new ProcptError(
+    'usage',
+    `run ${name} was already started in ${runDir} (${present.join(', ')}) and has no checkpoint to resume`,
+    { hint: 'pass --force to start it again, or choose another run name or outDir' },
+  );
 }
 
 /** The outcome of {@link runTraining}. */
@@ -141,13 +213,41 @@ function checkMemory(config: RunConfig, gpt: GptConfig, length: number, backend:
  * `checkpoints/step-*` (keep-last-K, resumable) and `final/` (weights + config, no optimizer).
  */
 export async function runTraining(config: RunConfig, options: RunOptions = {}): Promise<TrainingRun> {
+  const runDir = join(config.outDir, config.name);
+  await prepareOutput(runDir, {
+    kind: 'container',
+    force: options.force === true,
+    owned: isRunFolder,
+    what: 'run folder',
+    forceHint:
+      'choose another run name or outDir, or pass --force to train into it (only procpt run files there are replaced)',
+  });
+  await ensureDir(runDir);
+  const lock =
+    options.lock ??
+    (await acquireFolderLock(runDir, {
+      what: `run ${config.name}`,
+      command: `procpt train (run ${config.name})`,
+    }));
+  try {
+    recoverRunFolder(runDir);
+    const stale = await checkRunFolder(runDir, config.name, options);
+    for (const f of stale) await rm(join(runDir, f), { recursive: true, force: true });
+    if (stale.length > 0)
+      options.onInfo?.(`--force: starting run ${config.name} again (removed ${stale.join(', ')})`);
+    return await trainIn(config, runDir, options);
+  } finally {
+    if (!options.lock) await lock.release();
+  }
+}
+
+async function trainIn(config: RunConfig, runDir: string, options: RunOptions): Promise<TrainingRun> {
   const info = options.onInfo ?? (() => undefined);
   const backend = await selectBackend(options.backend ?? config.backend, {
     ...(config.threads ? { threads: config.threads } : {}),
   });
   info(`backend: ${backend.name} (${backend.package} ${backend.version}, ${backend.device})`);
   for (const note of backend.notes) info(`  ${note}`);
-  const runDir = join(config.outDir, config.name);
   const train = await resolveData(config.data.train, config.seed, 'train');
   const evalData = config.data.eval ? await resolveData(config.data.eval, config.seed, 'eval') : undefined;
   const length = config.data.length ?? train.length;

@@ -1,11 +1,20 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ProcptError, Progress, formatCount, writeJsonAtomic } from '@procpt/core';
+import {
+  type FolderLock,
+  ProcptError,
+  Progress,
+  acquireFolderLock,
+  ensureDir,
+  formatCount,
+  prepareOutput,
+  writeJsonAtomic,
+} from '@procpt/core';
 import { DiagnosticDataset, RUN_SUMMARY_FILE, evaluateDiagnostic } from '@procpt/eval';
 import { Gpt, assemble, gptConfig, loadCheckpoint, saveCheckpoint } from '@procpt/model';
 import { resolveRecipe } from '@procpt/paper';
-import { type RunConfigInput, runTraining } from '@procpt/runner';
+import { type RunConfigInput, recoverRunFolder, runTraining } from '@procpt/runner';
 import { type BackendPreference, readMetrics, selectBackend } from '@procpt/trainer-gpu';
 import type { PlannedRun, StudyPlan } from './plan/index.js';
 import {
@@ -35,6 +44,8 @@ export interface ExecuteOptions {
   progress?: boolean | { stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number } };
   onInfo?: (line: string) => void;
   onWarn?: (line: string) => void;
+  /** Write into an `--out` folder that already holds files but no study (nothing there is deleted). */
+  force?: boolean;
 }
 
 /** What {@link runStudy} did. */
@@ -160,7 +171,25 @@ export async function executeRun(
     }
   }
   const started = performance.now();
-  await mkdir(run.dir, { recursive: true });
+  await ensureDir(run.dir);
+  const lock = await acquireFolderLock(run.dir, { what: `study run ${run.id}` });
+  try {
+    recoverRunFolder(run.dir); // what a killed invocation left, now that no one else writes here
+    return await executeLocked(plan, run, options, runStatus(run), started, lock);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function executeLocked(
+  plan: StudyPlan,
+  run: PlannedRun,
+  options: ExecuteOptions,
+  status: ReturnType<typeof runStatus>,
+  started: number,
+  lock: FolderLock,
+): Promise<'skipped' | 'executed'> {
+  if (status === 'complete') return 'skipped';
   await claimRunDir(run);
   const backend = await selectBackend((options.backend ?? 'auto') as BackendPreference);
   if (status !== 'trained') {
@@ -174,7 +203,9 @@ export async function executeRun(
     await runTraining(resolveRecipe(config, `study run ${run.id}`), {
       backend: backend.name,
       progress: false,
-      ...(status === 'interrupted' ? { resume: run.dir } : {}),
+      lock,
+      // pending: a run killed before its first checkpoint starts again (its metrics are replaced)
+      ...(status === 'interrupted' ? { resume: run.dir } : { force: true }),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onWarn ? { onWarn: options.onWarn } : {}),
     });
@@ -208,9 +239,28 @@ export async function executeSavedRun(out: string, id: string, options: ExecuteO
 /**
  * Runs a plan: every run whose dependencies are complete, in plan order (or `jobs` at a time through
  * `spawnRun`); complete runs are skipped, interrupted ones resumed. Shows runs done / total, the current
- * run's step, tokens/s and the study's ETA.
+ * run's step, tokens/s and the study's ETA. Holds `<out>/.procpt.lock` throughout (a second study
+ * process on the same folder is refused, naming this one), and each run holds its run folder's lock.
+ * An `out` folder that holds files but no study is refused unless `force`.
  */
 export async function runStudy(plan: StudyPlan, options: ExecuteOptions = {}): Promise<StudyOutcome> {
+  await prepareOutput(plan.out, {
+    kind: 'container',
+    force: options.force === true,
+    owned: (p) => existsSync(join(p, 'study.json')) || existsSync(join(p, 'plan.json')),
+    what: 'study folder',
+  });
+  await ensureDir(plan.out);
+  const lock = await acquireFolderLock(plan.out, { what: 'study' });
+  try {
+    for (const run of plan.runs) recoverRunFolder(run.dir);
+    return await runStudyLocked(plan, options);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runStudyLocked(plan: StudyPlan, options: ExecuteOptions): Promise<StudyOutcome> {
   const started = performance.now();
   const info = options.onInfo ?? (() => undefined);
   const backend = await selectBackend((options.backend ?? 'auto') as BackendPreference);

@@ -22,6 +22,8 @@ export async function ensureSemanticData(run: PlannedRun): Promise<void> {
   await prepareCorpus({
     domain,
     out: dataDir,
+    // the study's own data folder (inside --out): what a killed earlier invocation left is replaced
+    force: true,
     perModule: mathPerModule,
     ...(maxDocuments === undefined ? {} : { maxDocuments }),
   });

@@ -18,6 +18,7 @@ export {
   SHARD_MAGIC,
   SHARD_HEADER_BYTES,
   SHARD_MAX_TOKENS,
+  isTokenShard,
   versionForVocab,
 } from './shard-format.js';
 export type { ShardVersion } from './shard-format.js';

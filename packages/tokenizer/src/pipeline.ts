@@ -36,6 +36,8 @@ export interface TokenizeToShardOptions {
   signal?: AbortSignal;
   /** Writer buffer size in tokens (see {@link ShardWriterOptions}). */
   bufferTokens?: number;
+  /** Replace an existing file at `out` that is not a token shard (see {@link ShardWriterOptions}). */
+  force?: boolean;
 }
 
 /** What {@link tokenizeToShard} wrote. */
@@ -66,6 +68,7 @@ export async function tokenizeToShard(options: TokenizeToShardOptions): Promise<
   const writer = await ShardWriter.open(out, {
     vocabSize: tokenizer.vocabSize,
     ...(options.bufferTokens === undefined ? {} : { bufferTokens: options.bufferTokens }),
+    ...(options.force ? { force: true } : {}),
   });
   const progress: TokenizeProgress = { documents: 0, tokens: 0, characters: 0 };
   const checkAbort = () => {

@@ -1,3 +1,4 @@
+import { open } from 'node:fs/promises';
 import { endianness } from 'node:os';
 
 /** Magic number in the first header int32 of an llm.c token shard. */
@@ -53,4 +54,25 @@ export function fromLittleEndian(tokens: Uint16Array | Uint32Array): void {
   const bytes = new Uint8Array(tokens.buffer, tokens.byteOffset, tokens.byteLength);
   const width = tokens.BYTES_PER_ELEMENT;
   for (let i = 0; i < bytes.length; i += width) bytes.subarray(i, i + width).reverse();
+}
+
+/**
+ * True when the file at `path` starts like an llm.c token shard (magic 20240520, version 1 or 2):
+ * procpt's own output, which its writers may replace. Unreadable or short files are not shards.
+ */
+export async function isTokenShard(path: string): Promise<boolean> {
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await open(path, 'r');
+    const head = new Uint8Array(8);
+    const { bytesRead } = await handle.read(head, 0, 8, 0);
+    if (bytesRead < 8) return false;
+    const view = new DataView(head.buffer);
+    const version = view.getInt32(4, true);
+    return view.getInt32(0, true) === SHARD_MAGIC && (version === 1 || version === 2);
+  } catch {
+    return false;
+  } finally {
+    await handle?.close();
+  }
 }

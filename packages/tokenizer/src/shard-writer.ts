@@ -1,6 +1,12 @@
 import { once } from 'node:events';
 import { open } from 'node:fs/promises';
-import { type AtomicWriteStream, ProcptError, assertConfig, createAtomicWriteStream } from '@procpt/core';
+import {
+  type AtomicWriteStream,
+  ProcptError,
+  assertConfig,
+  createAtomicWriteStream,
+  fsError,
+} from '@procpt/core';
 import {
   SHARD_HEADER_BYTES,
   SHARD_MAX_TOKENS,
@@ -8,6 +14,7 @@ import {
   bytesPerToken,
   encodeHeader,
   littleEndianBytes,
+  isTokenShard,
   versionForVocab,
 } from './shard-format.js';
 
@@ -17,6 +24,11 @@ export interface ShardWriterOptions {
   vocabSize: number;
   /** Tokens buffered in memory before a write to disk (default 1,048,576). */
   bufferTokens?: number;
+  /**
+   * Replace an existing file at `path` that is not a token shard (default false: such a file is a
+   * `usage` error, checked before anything is written). An existing shard is always replaced.
+   */
+  force?: boolean;
 }
 
 /**
@@ -59,7 +71,7 @@ export class ShardWriter {
 
   /** Opens a writer; the shard appears at `path` only when {@link ShardWriter.close} succeeds. */
   static async open(path: string, options: ShardWriterOptions): Promise<ShardWriter> {
-    const { vocabSize, bufferTokens = 1 << 20 } = options;
+    const { vocabSize, bufferTokens = 1 << 20, force = false } = options;
     assertConfig(
       Number.isInteger(vocabSize) && vocabSize >= 1 && vocabSize <= 0x1_0000_0000,
       'shard vocabSize',
@@ -72,7 +84,7 @@ export class ShardWriter {
       'a positive integer',
       bufferTokens,
     );
-    const out = await createAtomicWriteStream(path);
+    const out = await createAtomicWriteStream(path, { force, owned: isTokenShard, what: 'token shard' });
     const writer = new ShardWriter(path, vocabSize, out, bufferTokens);
     // Placeholder header; close() rewrites it with the final count.
     writer.out.stream.write(encodeHeader(writer.version, 0));
@@ -163,9 +175,10 @@ export class ShardWriter {
       this.state = 'closed';
       return { path: this.path, tokens: this.written };
     } catch (error) {
+      const cause = this.out.stream.errored ?? error;
       await this.abort();
-      if (error instanceof ProcptError) throw error;
-      throw this.ioError(error);
+      if (cause instanceof ProcptError) throw cause;
+      throw this.ioError(cause);
     }
   }
 
@@ -184,14 +197,13 @@ export class ShardWriter {
   }
 
   private throwIfFailed(): void {
-    if (this.failure) throw this.ioError(this.failure);
+    // the error that destroyed the stream (ENOSPC, EIO) says more than "write after destroy"
+    const cause = this.out.stream.errored ?? this.failure;
+    if (cause) throw this.ioError(cause);
   }
 
   private ioError(error: unknown): ProcptError {
-    return new ProcptError('io', `could not write token shard ${this.path}: ${(error as Error).message}`, {
-      hint: 'check that the directory is writable and the disk has room',
-      cause: error,
-    });
+    return fsError(error, 'write token shard', this.path);
   }
 }
 

@@ -40,6 +40,7 @@ interface DmFlags {
   module?: string[];
   list?: boolean;
   progress: boolean;
+  force?: boolean;
 }
 
 async function runDmMath(flags: DmFlags, ctx: CliContext): Promise<void> {
@@ -75,6 +76,7 @@ async function runDmMath(flags: DmFlags, ctx: CliContext): Promise<void> {
     seed: flags.seed,
     splits,
     ...(flags.module ? { modules: flags.module } : {}),
+    force: flags.force === true,
     onProgress: (pairs) => progress.update(pairs),
   });
   progress.stop();
@@ -94,6 +96,7 @@ interface PrepareFlags {
   threads?: number;
   corpus?: string[];
   progress: boolean;
+  force?: boolean;
 }
 
 async function runPrepare(flags: PrepareFlags, ctx: CliContext): Promise<void> {
@@ -118,6 +121,7 @@ async function runPrepare(flags: PrepareFlags, ctx: CliContext): Promise<void> {
     ...(flags.seed === undefined ? {} : { seed: flags.seed }),
     ...(flags.threads === undefined ? {} : { threads: flags.threads }),
     ...(flags.corpus ? { corpora: flags.corpus } : {}),
+    force: flags.force === true,
     onProgress: (done, total) => {
       if (total !== undefined) progress.setTotal(total);
       progress.update(done);
@@ -157,6 +161,7 @@ function register(program: Command, ctx: CliContext): void {
     .option('--module <name...>', 'only these modules (see --list)')
     .option('--list', 'list the modules and their splits')
     .option('--no-progress', 'no progress bar on stderr')
+    .option('--force', 'overwrite the files of a DM-Math folder procpt did not generate')
     .action((flags: DmFlags) => runDmMath(flags, ctx));
   corpora
     .command('prepare')
@@ -183,6 +188,7 @@ function register(program: Command, ctx: CliContext): void {
     )
     .option('--corpus <name...>', 'embedded corpora to use (see corpora list)')
     .option('--no-progress', 'no progress bar on stderr')
+    .option('--force', 'replace files in --out that procpt did not write')
     .action((flags: PrepareFlags) => runPrepare(flags, ctx));
 }
 

@@ -107,12 +107,14 @@ export const evalCommands: CommandModule = {
       .option('--metric <name>', 'diagnostic metric of the tables (accuracy | exactMatch | loss)', 'accuracy')
       .option('--resamples <n>', 'bootstrap resamples', parseIntOption('--resamples', 10, 1_000_000), 10_000)
       .option('--bootstrap-seed <seed>', 'bootstrap seed', parseIntOption('--bootstrap-seed', 0), 0)
+      .option('--force', 'write into an --out that holds other files (same-named ones are replaced)')
       .action(
         async (
           runDirs: string[],
-          opts: { out: string; metric: string; resamples: number; bootstrapSeed: number },
+          opts: { out: string; metric: string; resamples: number; bootstrapSeed: number; force?: boolean },
         ) => {
           const report = await aggregateRunDirs(runDirs, opts.out, {
+            force: opts.force === true,
             metric: opts.metric,
             bootstrap: { resamples: opts.resamples, seed: opts.bootstrapSeed },
           });

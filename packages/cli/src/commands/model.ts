@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { ProcptError, formatValue, readLinesLimited, readTextFileLimited } from '@procpt/core';
 import {
   assertModelFits,
+  checkCheckpointOutput,
   flopsPerToken,
   fromHfConfig,
   Gpt,
@@ -121,12 +122,15 @@ function registerModel(program: Command, ctx: CliContext): void {
   shapeOptions(model.command('init').description('write a freshly initialised checkpoint'))
     .option('--seed <n>', 'init seed', parseIntOption('--seed', 0), 0)
     .requiredOption('--out <dir>', 'checkpoint directory to write')
-    .action(async (opts: ShapeFlags & { seed: number; out: string }) => {
+    .option('--force', 'replace an existing --out that is not a procpt checkpoint')
+    .action(async (opts: ShapeFlags & { seed: number; out: string; force?: boolean }) => {
       const config = configFromFlags(opts, 'model init');
       assertModelFits(config, 'model init'); // before a backend loads or anything is allocated
+      const force = opts.force === true;
+      await checkCheckpointOutput(opts.out, { force });
       await useBackend('cpu');
       const gpt = Gpt.create(config, { seed: opts.seed, where: 'model init' });
-      await saveCheckpoint(opts.out, gpt, { step: 0, init: { seed: opts.seed } });
+      await saveCheckpoint(opts.out, gpt, { step: 0, init: { seed: opts.seed } }, undefined, { force });
       gpt.dispose();
       ctx.result(
         { out: opts.out, config, parameters: parameterCount(config) },
@@ -173,6 +177,7 @@ function registerModel(program: Command, ctx: CliContext): void {
     .option('--embedding-init <how>', 'average | retain | random', 'average')
     .option('--seed <n>', 'init seed of the target', parseIntOption('--seed', 0), 0)
     .requiredOption('--out <dir>', 'checkpoint directory to write')
+    .option('--force', 'replace an existing --out that is not a procpt checkpoint')
     .action(
       async (
         opts: ShapeFlags & {
@@ -182,6 +187,7 @@ function registerModel(program: Command, ctx: CliContext): void {
           embeddingInit: string;
           seed: number;
           out: string;
+          force?: boolean;
         },
       ) => {
         const init = opts.embeddingInit;
@@ -194,6 +200,8 @@ function registerModel(program: Command, ctx: CliContext): void {
         const spec: TransferSpec = { parts: parseParts(opts.parts), embeddingInit: init };
         const config = await targetConfig(opts);
         assertModelFits(config, 'model transfer (target)');
+        const force = opts.force === true;
+        await checkCheckpointOutput(opts.out, { force });
         await useBackend('cpu');
         const { model: source } = await loadCheckpoint(opts.from);
         let target: Gpt;
@@ -205,10 +213,13 @@ function registerModel(program: Command, ctx: CliContext): void {
         }
         try {
           transfer(source, target, spec);
-          await saveCheckpoint(opts.out, target, {
-            step: 0,
-            transfer: { from: opts.from, ...spec, seed: opts.seed },
-          });
+          await saveCheckpoint(
+            opts.out,
+            target,
+            { step: 0, transfer: { from: opts.from, ...spec, seed: opts.seed } },
+            undefined,
+            { force },
+          );
         } finally {
           source.dispose();
           target.dispose();

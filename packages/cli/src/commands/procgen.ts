@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import {
   type AtomicWriteStream,
   Progress,
   ProcptError,
   createAtomicWriteStream,
   formatValue,
+  fsError,
   parseDecimal,
   parseIntegerText,
   readTextFileLimited,
@@ -35,6 +37,7 @@ export interface GenFlags {
   spec?: string;
   shuffled?: boolean;
   workers?: string;
+  force?: boolean;
 }
 
 /** A count flag: a non-negative safe integer in plain decimal, scientific notation allowed (`1e9`). */
@@ -175,15 +178,31 @@ function printList(ctx: CliContext): void {
   );
 }
 
+/** True when a file starts like `procpt gen` JSONL (procpt's own, so it may be replaced). */
+async function isSampleJsonl(path: string): Promise<boolean> {
+  const head = Buffer.alloc(11);
+  const handle = await open(path, 'r').catch(() => undefined);
+  if (!handle) return false;
+  try {
+    await handle.read(head, 0, head.length, 0);
+    return head.toString('utf8') === '{"tokens":[';
+  } finally {
+    await handle.close();
+  }
+}
+
 async function writeJsonl(
   gen: Generator,
   start: number,
   n: number,
   out: string | undefined,
   ctx: CliContext,
+  force = false,
 ) {
   const file: AtomicWriteStream | undefined =
-    out && out !== '-' ? await createAtomicWriteStream(out) : undefined;
+    out !== undefined && out !== '-'
+      ? await createAtomicWriteStream(out, { force, owned: isSampleJsonl, what: 'JSONL of samples' })
+      : undefined;
   const sink: NodeJS.WritableStream = file ? file.stream : ctx.stdout;
   // A reader that stops early (`procpt gen dyck | head`) closes the pipe: stop quietly, like Unix tools.
   let failure: (Error & { code?: string }) | undefined;
@@ -210,9 +229,9 @@ async function writeJsonl(
       if (!sink.write(line)) await room();
     }
     if (failure && !(failure.code === 'EPIPE' && !file)) {
-      throw new ProcptError('io', `could not write ${out ?? 'stdout'}: ${failure.message}`, {
-        cause: failure,
-      });
+      throw file
+        ? fsError(failure, 'write', out as string)
+        : new ProcptError('io', `could not write stdout: ${failure.message}`, { cause: failure });
     }
     if (file) {
       await file.commit();
@@ -231,11 +250,11 @@ interface ShardWriterLike {
   close(): Promise<{ path: string; tokens: number }>;
   abort(): Promise<void>;
 }
-type OpenShard = (path: string, options: { vocabSize: number }) => Promise<ShardWriterLike>;
+type OpenShard = (path: string, options: { vocabSize: number; force?: boolean }) => Promise<ShardWriterLike>;
 
 async function writeBin(spec: GeneratorSpec, gen: Generator, flags: GenFlags, ctx: CliContext) {
   const out = flags.out;
-  if (!out || out === '-')
+  if (out === undefined || out === '-')
     throw new ProcptError('usage', '--format bin needs --out PATH (a .bin token shard)');
   // A shard holds at most 2^31 - 1 tokens (its header stores the count as an int32): refused
   // here, before a minute of generation, not when the writer overflows.
@@ -265,7 +284,7 @@ async function writeBin(spec: GeneratorSpec, gen: Generator, flags: GenFlags, ct
       '--format bin is not available: @procpt/tokenizer does not export ShardWriter',
     );
   }
-  const writer = await Writer.open(out, { vocabSize: gen.vocabSize });
+  const writer = await Writer.open(out, { vocabSize: gen.vocabSize, force: flags.force === true });
   const total = tokens ?? (samples as number) * gen.maxLength;
   const progress = new Progress({ unit: 'tokens', total, label: `gen ${gen.type}`, silent: ctx.json });
   const started = performance.now();
@@ -319,6 +338,7 @@ export const procgenCommands: CommandModule = {
       .option('--spec <json|file>', 'a full spec instead of <type> and params (for mixture / shuffled)')
       .option('--shuffled', 'the shuffled control of the type (tokens of each sample permuted)')
       .option('--workers <n>', 'bin: generation threads (default: all cores)')
+      .option('--force', 'replace an existing --out that procpt did not write')
       .allowUnknownOption()
       .allowExcessArguments()
       .action(async (flags: GenFlags, cmd: Command) => {
@@ -336,6 +356,7 @@ export const procgenCommands: CommandModule = {
             count('--n', flags.n) ?? 10,
             flags.out,
             ctx,
+            flags.force === true,
           );
         }
         if (flags.format === 'bin') return writeBin(spec, gen, flags, ctx);

@@ -1,6 +1,13 @@
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { ProcptError, formatCount, formatDuration, limitBytes, readTextFileLimited } from '@procpt/core';
+import {
+  ProcptError,
+  formatCount,
+  formatDuration,
+  limitBytes,
+  onInterrupt,
+  readTextFileLimited,
+} from '@procpt/core';
 import { gptConfig } from '@procpt/model';
 import { assertFitsInMemory, estimateTrainingMemory } from '@procpt/trainer-gpu';
 import { STUDY_PRESET_NAMES, type WarmupRecipe, studyPreset } from '@procpt/paper';
@@ -40,6 +47,7 @@ interface RunFlags {
   dryRun?: boolean;
   warmup?: string;
   size?: string;
+  force?: boolean;
 }
 
 /** `procpt study run | report` (from the private reference app `@procpt/study`). */
@@ -71,6 +79,7 @@ export const studyCommands: CommandModule = {
       .option('--dry-run', 'print the plan with estimated FLOPs and time on the backend; run nothing')
       .option('--warmup <file.json>', 'override warm-up recipes per procedural type (merged into the preset)')
       .option('--size <size>', 'semantic model size: 124M | 350M | 1.3B | nLayer_nHead_dModel')
+      .option('--force', 'use an --out folder that holds other files (nothing there is deleted)')
       .action(async (experiment: string, flags: RunFlags) => {
         const experiments = parseExperiments(experiment);
         if (flags.size !== undefined && !experiments.includes('semantic')) {
@@ -115,14 +124,13 @@ export const studyCommands: CommandModule = {
           return;
         }
         const controller = new AbortController();
-        const onSigint = () => {
+        const stopListening = onInterrupt(() => {
           ctx.warn('interrupt: finishing the current step and checkpointing (Ctrl-C again to kill)');
           controller.abort();
-          process.once('SIGINT', () => process.exit(130));
-        };
-        process.once('SIGINT', onSigint);
+        });
         try {
           const outcome = await runStudy(plan, {
+            ...(flags.force ? { force: true } : {}),
             backend: flags.backend,
             jobs: flags.jobs,
             signal: controller.signal,
@@ -138,7 +146,7 @@ export const studyCommands: CommandModule = {
             ].join('\n'),
           );
         } finally {
-          process.removeListener('SIGINT', onSigint);
+          stopListening();
         }
       });
 
@@ -169,12 +177,15 @@ export const studyCommands: CommandModule = {
       .action(async (flags: { out: string; id: string; backend: string }) => {
         await silenceTfjsBanner();
         const controller = new AbortController();
-        process.once('SIGINT', () => controller.abort());
-        process.once('SIGTERM', () => controller.abort());
-        await executeSavedRun(resolve(flags.out), flags.id, {
-          backend: flags.backend,
-          signal: controller.signal,
-        });
+        const stopListening = onInterrupt(() => controller.abort());
+        try {
+          await executeSavedRun(resolve(flags.out), flags.id, {
+            backend: flags.backend,
+            signal: controller.signal,
+          });
+        } finally {
+          stopListening();
+        }
       });
   },
 };

@@ -63,6 +63,7 @@ interface TokenizeFlags {
   onError: string;
   include?: string[];
   exclude?: string[];
+  force?: boolean;
 }
 
 function pickTokenizer(flags: TokenizeFlags): Tokenizer {
@@ -120,6 +121,7 @@ async function runCorpusTokenize(flags: TokenizeFlags, format: CorpusFormat, ctx
       ...(flags.include ? { include: flags.include } : {}),
       ...(flags.exclude ? { exclude: flags.exclude } : {}),
       out: flags.out,
+      force: flags.force === true,
       tokenizer,
       format,
       onError: flags.onError,
@@ -203,6 +205,7 @@ async function runTokenize(flags: TokenizeFlags, ctx: CliContext): Promise<void>
       tokenizer,
       documents: input.documents,
       out: flags.out,
+      force: flags.force === true,
       separator,
       signal: controller.signal,
       onProgress: (p) => {
@@ -269,6 +272,7 @@ function register(program: Command, ctx: CliContext): void {
       'text',
     )
     .option('--no-progress', 'no progress bar on stderr')
+    .option('--force', 'replace an existing --out that is not a token shard')
     .action((flags: TokenizeFlags) => runTokenize(flags, ctx));
 }
 

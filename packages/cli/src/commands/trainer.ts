@@ -1,4 +1,4 @@
-import { ProcptError } from '@procpt/core';
+import { ProcptError, onInterrupt } from '@procpt/core';
 import { RUN_RECIPES, resolveRecipe, runRecipeNames } from '@procpt/paper';
 import { applySets, readConfigFile, runTraining } from '@procpt/runner';
 import { type BackendPreference, benchTrain, listBackends } from '@procpt/trainer-gpu';
@@ -17,6 +17,7 @@ interface TrainFlags {
   set: string[];
   backend?: BackendPreference;
   resume?: string;
+  force?: boolean;
   progress: boolean;
   listRecipes?: boolean;
   gpuMemory?: number;
@@ -45,15 +46,15 @@ async function train(ctx: CliContext, flags: TrainFlags): Promise<void> {
   const config = resolveRecipe(raw, flags.config ?? `recipe ${flags.recipe}`);
   await silenceTfjsBanner();
   const controller = new AbortController();
-  const onSigint = () => {
-    if (controller.signal.aborted) process.exit(130); // second Ctrl-C: leave now
+  // first Ctrl-C / SIGTERM: checkpoint and stop; a second one exits at once (temp files removed, lock released)
+  const stopListening = onInterrupt(() => {
     ctx.warn('interrupt: finishing the current step and saving a checkpoint (Ctrl-C again to quit now)');
     controller.abort();
-  };
-  process.on('SIGINT', onSigint);
+  });
   try {
     const summary = await runTraining(config, {
       ...(flags.resume ? { resume: flags.resume } : {}),
+      ...(flags.force ? { force: true } : {}),
       ...(flags.backend ? { backend: flags.backend } : {}),
       signal: controller.signal,
       progress: flags.progress && !ctx.json,
@@ -79,7 +80,7 @@ async function train(ctx: CliContext, flags: TrainFlags): Promise<void> {
           : ''),
     );
   } finally {
-    process.off('SIGINT', onSigint);
+    stopListening();
   }
 }
 
@@ -128,7 +129,11 @@ export const trainerCommands: CommandModule = {
         [],
       )
       .option('-b, --backend <name>', `${BACKEND_HELP} (overrides the config)`, parseBackend)
-      .option('-r, --resume <dir>', 'resume from a run directory or a checkpoint directory')
+      .option(
+        '-r, --resume <dir>',
+        'resume from a run directory or a checkpoint directory (appends to the run)',
+      )
+      .option('--force', 'start the run again in a folder that already holds it (finished or interrupted)')
       .option(
         '--gpu-memory <MB>',
         'GPU memory a webgpu run may use, checked before training (WebGPU does not report it; sets guards.gpuMemoryMB)',
