@@ -25,7 +25,7 @@ const INIT = ['model', 'init', '--size', '1_2_8', '--vocab', '11', '--positions'
 
 /** A valid 1-token shard (the user's data that `--out` must not destroy). */
 async function makeShard(path: string): Promise<Buffer> {
-  const r = await run(['gen', 'dyck', '--format', 'bin', '--n', '1', '--workers', '0', '--out', path]);
+  const r = await run(['gen', 'dyck', '--format', 'bin', '--n', '1', '--workers', '1', '--out', path]);
   expect(r.code).toBe(0);
   return readFileSync(path);
 }
@@ -39,7 +39,7 @@ describe('finding 1: existing data is never deleted', () => {
     const r = await run([...INIT, '--out', out]);
     expect(r.code).toBe(2);
     expect(r.err).toBe(
-      `procpt: ${out} already exists and is not a checkpoint written by procpt; procpt will not replace it (pass --force to replace it, or choose another path)\n`,
+      `procpt: ${out} already exists and is not a checkpoint written by procpt; procpt will not replace it\nhint: pass --force to replace it, or choose another path\n`,
     );
     expect(readdirSync(out)).toEqual(['thesis.tex']);
     expect((await run([...INIT, '--out', out, '--force'])).code).toBe(0);
@@ -94,7 +94,7 @@ describe('finding 1: existing data is never deleted', () => {
       '--n',
       '2',
       '--workers',
-      '0',
+      '1',
       '--out',
       join(dir, 'notes.txt'),
     ]);
@@ -144,7 +144,7 @@ describe('finding 2: device nodes, FIFOs and system paths are refused up front',
     execFileSync('mkfifo', [join(dir, 'fifo')]);
     symlinkSync(join(dir, 'fifo'), join(dir, 'full'));
     for (const out of ['fifo', 'full']) {
-      for (const extra of [[], ['--format', 'bin', '--workers', '0']]) {
+      for (const extra of [[], ['--format', 'bin', '--workers', '1']]) {
         const r = await run(['gen', 'dyck', '--n', '2', ...extra, '--out', join(dir, out), '--force']);
         expect(r.code).toBe(2);
         expect(r.err).toMatch(/refusing to write .* (a FIFO|a link to a FIFO)/);
@@ -169,7 +169,7 @@ describe('finding 2: device nodes, FIFOs and system paths are refused up front',
         '/sys/kernel/x.bin',
         '--no-progress',
       ],
-      ['gen', 'dyck', '--format', 'bin', '--n', '2', '--workers', '0', '--out', '/sys/x.bin'],
+      ['gen', 'dyck', '--format', 'bin', '--n', '2', '--workers', '1', '--out', '/sys/x.bin'],
       ['corpora', 'prepare', '--domain', 'math', '--per-module', '1', '--out', '/proc/x', '--no-progress'],
     ]) {
       const r = await run(argv);
@@ -183,7 +183,7 @@ describe('finding 2: device nodes, FIFOs and system paths are refused up front',
     const r = await run([...INIT, '--out', '/proc/x']);
     expect(r.code).toBe(2);
     expect(r.err).toBe(
-      'procpt: refusing to write /proc/x: it is under /proc, a system folder, not storage (write to a regular folder)\n',
+      'procpt: refusing to write /proc/x: it is under /proc, a system folder, not storage\nhint: write to a regular folder\n',
     );
     expect(Date.now() - started).toBeLessThan(5000);
   });
@@ -200,7 +200,7 @@ describe('finding 6 (writers): one-line errors', () => {
     ]) {
       const r = await run(argv);
       expect(r.code).toBe(2);
-      expect(r.err).toMatch(/^procpt: the output path of the .* is empty \(pass a file or folder name\)\n$/);
+      expect(r.err).toMatch(/^procpt: the output path of the .* is empty\nhint: pass a file or folder name\n$/);
     }
     expect(readdirSync(dir)).toEqual(['in.txt']);
   });
@@ -265,7 +265,7 @@ describe('finding 6 (writers): one-line errors', () => {
     ]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(
-      /already holds files and is not procpt's generated DM-Math folder \(it looks like a DM-Math download/,
+      /already holds files and is not procpt's generated DM-Math folder\nhint: it looks like a DM-Math download/,
     );
     expect(readFileSync(join(real, 'algebra__linear_1d.txt'), 'utf8')).toBe(
       'the real question\nthe real answer\n',
@@ -336,7 +336,7 @@ describe('finding 3: run and study folders are owned', () => {
     const again = await run(['train', '-c', config, '--no-progress', '-s', 'seed=2']);
     expect(again.code).toBe(2);
     expect(again.err).toBe(
-      `procpt: run r is finished (${join(runDir, 'final')} exists) (use --resume ${runDir} to continue it or --force to start it again)\n`,
+      `procpt: run r is finished (${join(runDir, 'final')} exists)\nhint: use --resume ${runDir} to continue it or --force to start it again\n`,
     );
     expect(readFileSync(join(runDir, 'config.resolved.json'), 'utf8')).toBe(resolved);
     expect(steps()).toEqual([1, 2, 3]);

@@ -72,7 +72,7 @@ async function waitForTemp(dir: string, exited: Promise<Exit>, bytes = 1 << 20):
   }
 }
 
-const BIG_BIN = ['gen', 'dyck', '--format', 'bin', '--tokens', '400000000', '--workers', '0'];
+const BIG_BIN = ['gen', 'dyck', '--format', 'bin', '--tokens', '400000000', '--workers', '1'];
 
 describe('SIGINT / SIGTERM: prompt stop, partial outputs deleted', () => {
   for (const [signal, code] of [
@@ -168,7 +168,7 @@ describe('SIGINT / SIGTERM: prompt stop, partial outputs deleted', () => {
     expect(readdirSync(join(dir, 'r', 'checkpoints'))).toHaveLength(1);
     const refused = await runProcpt(['train', '-c', config, '--no-progress']);
     expect(refused.code).toBe(2);
-    expect(refused.err).toMatch(/was interrupted at step \d+ .*resume it with --resume/);
+    expect(refused.err).toMatch(/was interrupted at step \d+ .*\nhint: resume it with --resume/);
   });
 });
 
@@ -179,7 +179,7 @@ describe('a failed command exits (no hang on leftover worker threads or handles)
     const r = await start(['corpora', 'prepare', '--domain', 'language', '--out', join(dir, 'file')]).exited;
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      `procpt: ${join(dir, 'file')} is a file; procpt needs a folder there (choose another path)\n`,
+      `procpt: ${join(dir, 'file')} is a file; procpt needs a folder there\nhint: choose another path\n`,
     );
   });
 });
