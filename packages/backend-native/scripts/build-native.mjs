@@ -43,12 +43,16 @@ function upToDate() {
   return nativeSourceFiles(root).every((f) => statSync(join(root, f)).mtimeMs <= built);
 }
 
-/** The prebuilt the loader would use here, if it loads and matches native/ (dist/addon.js: the package's loader). */
-async function usablePrebuilt() {
+/**
+ * Asks the package's loader (dist/addon.js) about the prebuilt for this platform: its label when it loads and
+ * matches native/, else why not (undefined when the loader is not built yet).
+ */
+async function prebuiltHere() {
   try {
     const { resolveAddon } = await import('../dist/addon.js');
-    const load = resolveAddon({ root, skipLocal: true, env: { ...process.env, PROCPT_NATIVE_ISA: '' } });
-    return load.addon ? load.label : undefined;
+    const env = { ...process.env, PROCPT_NATIVE: '', PROCPT_NATIVE_ISA: '' };
+    const load = resolveAddon({ root, skipLocal: true, env });
+    return load.addon ? { label: load.label } : { miss: load.skipped[0] };
   } catch {
     return undefined;
   }
@@ -57,11 +61,14 @@ async function usablePrebuilt() {
 async function main() {
   if (process.env.PROCPT_NATIVE_SKIP_BUILD === '1') return record('skipped: PROCPT_NATIVE_SKIP_BUILD=1');
   if (!force) {
-    const prebuilt = await usablePrebuilt();
-    if (prebuilt) {
-      console.log(`@procpt/backend-native: using the ${prebuilt} binary, no native build needed`);
+    const prebuilt = await prebuiltHere();
+    if (prebuilt?.label) {
+      console.log(`@procpt/backend-native: using the ${prebuilt.label} binary, no native build needed`);
       return;
     }
+    // e.g. changed C++ sources in this repository: the loader will take the local build instead
+    if (prebuilt?.miss && !prebuilt.miss.startsWith('no prebuilt binary for'))
+      console.warn(`@procpt/backend-native: ${prebuilt.miss}; using a local build from source`);
     if (upToDate()) return;
   }
   const gyp = findNodeGyp();

@@ -245,11 +245,16 @@ export function loadAddon(): AddonLoad {
 
 function detectLibc(): 'glibc' | 'musl' {
   const report = process.report as unknown as
-    | { excludeNetwork?: boolean; getReport(): { header?: { glibcVersionRuntime?: string } } }
+    | { excludeNetwork?: boolean | undefined; getReport(): { header?: { glibcVersionRuntime?: string } } }
     | undefined;
   if (!report) return 'glibc';
-  report.excludeNetwork = true;
-  return report.getReport().header?.glibcVersionRuntime ? 'glibc' : 'musl';
+  const excludeNetwork = report.excludeNetwork;
+  report.excludeNetwork = true; // no network interface lookups (Node >= 20.13); restored below
+  try {
+    return report.getReport().header?.glibcVersionRuntime ? 'glibc' : 'musl';
+  } finally {
+    report.excludeNetwork = excludeNetwork;
+  }
 }
 
 function firstLine(e: unknown): string {
@@ -294,7 +299,25 @@ export function resolveAddon(options: ResolveOptions = {}): AddonLoad {
   // libgomp reads this once, when the addon loads it, so it must be set before the require.
   process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
 
-  const candidates: { source: AddonSource; label: string; path: string }[] = [];
+  const isa = env.PROCPT_NATIVE_ISA;
+  /** The addon at `path`, switched to PROCPT_NATIVE_ISA's tier; a miss is recorded in `skipped`. */
+  const attempt = (source: AddonSource, label: string, path: string): AddonLoad | undefined => {
+    const addon = tryRequire(path);
+    if (typeof addon === 'string') {
+      skipped.push(`${label} failed to load: ${addon}`);
+      return undefined;
+    }
+    if (isa && !addon.setIsa?.(isa)) {
+      const has = addon.info().isas?.join(', ') ?? 'one';
+      return {
+        addon: null,
+        reason: `PROCPT_NATIVE_ISA=${isa} is not a CPU tier of the ${label} binary that this CPU runs (it runs: ${has})`,
+        skipped,
+      };
+    }
+    return { addon, path, source, label, skipped };
+  };
+
   const prebuiltDir = join(root, 'prebuilds', key);
   const prebuilt = join(prebuiltDir, 'procpt_native.node');
   const libc = platform === 'linux' ? (options.libc ?? detectLibc()) : undefined;
@@ -312,36 +335,23 @@ export function resolveAddon(options: ResolveOptions = {}): AddonLoad {
       skipped.push(
         `prebuilt ${key} binary is stale (built from other native/ sources; refresh with 'pnpm --filter @procpt/backend-native make-prebuilds')`,
       );
-    } else candidates.push({ source: 'prebuilt', label: `prebuilt ${key}`, path: prebuilt });
+    } else {
+      const loaded = attempt('prebuilt', `prebuilt ${key}`, prebuilt);
+      if (loaded) return loaded;
+    }
   }
-  const local = join(root, 'native', 'build', 'Release', 'procpt_native.node');
   if (!options.skipLocal) {
-    if (existsSync(local)) candidates.push({ source: 'local', label: 'local build', path: local });
-    else {
+    const local = join(root, 'native', 'build', 'Release', 'procpt_native.node');
+    if (existsSync(local)) {
+      const loaded = attempt('local', 'local build', local);
+      if (loaded) return loaded;
+    } else {
       const errFile = join(root, 'native', 'build', 'native-build-error.txt');
       const lines = existsSync(errFile) ? readFileSync(errFile, 'utf8').trim().split('\n') : [];
       // the compiler's first error line says more than node-gyp's banner
       const recorded = lines.find((l) => /error:/i.test(l))?.trim() ?? lines[0];
       skipped.push(recorded ? `local build failed (${recorded})` : 'no local build (native/build/Release)');
     }
-  }
-
-  for (const c of candidates) {
-    const addon = tryRequire(c.path);
-    if (typeof addon === 'string') {
-      skipped.push(`${c.label} failed to load: ${addon}`);
-      continue;
-    }
-    const isa = env.PROCPT_NATIVE_ISA;
-    if (isa && !addon.setIsa?.(isa)) {
-      const has = addon.info().isas?.join(', ') ?? 'one';
-      return {
-        addon: null,
-        reason: `PROCPT_NATIVE_ISA=${isa} is not a CPU tier of the ${c.label} binary that this CPU runs (it runs: ${has})`,
-        skipped,
-      };
-    }
-    return { addon, path: c.path, source: c.source, label: c.label, skipped };
   }
   return {
     addon: null,
