@@ -3,7 +3,7 @@
 // (shapes with SIMD tails, sizes above the threading grain, every transpose and broadcast case, attention on both
 // head-size paths with and without dropout) and prints one SHA-256 prefix of the output bytes per case.
 // Diff the output of two builds:
-//   node bench/kernel-digest.mjs build/Release/procpt_native.node > a.txt
+//   node bench/kernel-digest.mjs native/build/Release/procpt_native.node > a.txt
 //   node bench/kernel-digest.mjs prebuilds/linux-x64/procpt_native.node > b.txt && diff a.txt b.txt
 // A second argument picks the CPU tier of a multi-tier build (avx512, avx2, base), to compare it with a
 // single-tier build for that ISA (e.g. an older build made with -march=x86-64-v3).
