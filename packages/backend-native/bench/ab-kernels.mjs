@@ -60,6 +60,7 @@ const cases = {
   'matmul 512x512x512': (a) => a.matmul(sq[0], sq[1], sq[2], 1, 512, 512, 512, 0, 0, 0, 0),
   'matmul 1024x768x3072': (a) => a.matmul(big[0], big[1], big[2], 1, 1024, 768, 3072, 0, 0, 0, 0),
   'matmul 2048x512x128 (MLP fc)': (a) => a.matmul(fc[0], fc[1], fc[2], 1, N, 4 * d, d, 0, 0, 0, 0),
+  'matmul 2048x128x512 (MLP proj)': (a) => a.matmul(fc[2], fc[1], fc[0], 1, N, d, 4 * d, 0, 1, 0, 0),
   'attention fwd 16x128x4x32': (a) => a.attentionForward(qkv, y, probs, B, T, H, dh, 0.17, 0, 0),
   'attention bwd 16x128x4x32': (a) => a.attentionBackward(x, qkv, probs, dqkv, B, T, H, dh, 0.17, 0, 0),
   'layerNorm fwd 2048x128': (a) => a.layerNormForward(x, g, g, y, mean, rstd, N, d, 1e-5),
