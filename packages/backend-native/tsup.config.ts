@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // addon.js on its own too: scripts/build-native.mjs asks the loader whether the prebuilt loads here
+  entry: ['src/index.ts', 'src/addon.ts'],
   format: ['esm'],
   dts: true,
   sourcemap: true,

@@ -3,9 +3,9 @@
 #include <cfloat>
 #include <vector>
 
-#include "common.h"
+#include "kernels.h"
 
-namespace procpt {
+PROCPT_TIER_BEGIN
 // qkv: [B*T, 3*H*dh] (the c_attn output: q | k | v, head h at columns h*dh). out: [B*T, H*dh].
 // probs: [B, H, T, T] softmax probabilities (zeros above the diagonal), kept for the backward pass.
 // Rows are processed over a length rounded up to 8 (masked lanes hold -inf scores / zero probabilities), so
@@ -279,4 +279,4 @@ void attention_dropout_mask(AttnDropout drop, int B, int H, int T, float* out) {
   for (long r = 0; r < (long)B * H * T; ++r) dr.fill(out + r * T, (uint64_t)r * T, T, 1.0f);
 }
 
-}  // namespace procpt
+PROCPT_TIER_END

@@ -2,6 +2,7 @@
 // and numbers; argument validation happens in the TypeScript wrapper, which owns shapes and dtypes.
 #include <node_api.h>
 
+#include <cstring>
 #include <thread>
 #include <vector>
 
@@ -61,7 +62,7 @@ FN(Matmul) {
   const int batch = a.integer(3), M = a.integer(4), N = a.integer(5), K = a.integer(6);
   const bool ta = a.flag(7), tb = a.flag(8);
   const long sA = a.lng(9), sB = a.lng(10);
-  if (a.ok) procpt::sgemm_batched(batch, ta, tb, M, N, K, A, sA, B, sB, C);
+  if (a.ok) procpt::kernels().sgemm_batched(batch, ta, tb, M, N, K, A, sA, B, sB, C);
   return a.done();
 }
 // gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)
@@ -77,7 +78,7 @@ FN(Gemm) {
   const float beta = (float)a.num(10);
   float* C = a.f32(11);
   const int ldc = a.integer(12);
-  if (a.ok) procpt::sgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, true);
+  if (a.ok) procpt::kernels().sgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, true);
   return a.done();
 }
 // binary(op, out, a, b, shape, stridesA, stridesB)
@@ -91,7 +92,7 @@ FN(Binary) {
   const int32_t* sa = a.i32(5);
   const int32_t* sb = a.i32(6);
   const int rank = a.integer(7);
-  if (a.ok) procpt::binary(op, out, x, y, rank, shape, sa, sb);
+  if (a.ok) procpt::kernels().binary(op, out, x, y, rank, shape, sa, sb);
   return a.done();
 }
 // unary(op, out, x, n, alpha)
@@ -102,7 +103,7 @@ FN(Unary) {
   const float* x = a.f32(2);
   const long n = a.lng(3);
   const float alpha = (float)a.num(4);
-  if (a.ok) procpt::unary(op, out, x, n, alpha);
+  if (a.ok) procpt::kernels().unary(op, out, x, n, alpha);
   return a.done();
 }
 FN(Softmax) {
@@ -111,7 +112,7 @@ FN(Softmax) {
   const float* x = a.f32(1);
   const long rows = a.lng(2);
   const int cols = a.integer(3);
-  if (a.ok) procpt::softmax_rows(out, x, rows, cols);
+  if (a.ok) procpt::kernels().softmax_rows(out, x, rows, cols);
   return a.done();
 }
 FN(ReduceRows) {
@@ -120,7 +121,7 @@ FN(ReduceRows) {
   float* out = a.f32(1);
   const float* x = a.f32(2);
   const long rows = a.lng(3), cols = a.lng(4);
-  if (a.ok) procpt::reduce_rows(op, out, x, rows, cols);
+  if (a.ok) procpt::kernels().reduce_rows(op, out, x, rows, cols);
   return a.done();
 }
 FN(SumCols) {
@@ -128,7 +129,7 @@ FN(SumCols) {
   float* out = a.f32(0);
   const float* x = a.f32(1);
   const long rows = a.lng(2), cols = a.lng(3);
-  if (a.ok) procpt::sum_cols(out, x, rows, cols);
+  if (a.ok) procpt::kernels().sum_cols(out, x, rows, cols);
   return a.done();
 }
 // transpose(out, x, shape, perm, rank)
@@ -139,7 +140,7 @@ FN(Transpose) {
   const int32_t* shape = a.i32(2);
   const int32_t* perm = a.i32(3);
   const int rank = a.integer(4);
-  if (a.ok && rank >= 1 && rank <= 8) procpt::transpose(out, x, rank, shape, perm);
+  if (a.ok && rank >= 1 && rank <= 8) procpt::kernels().transpose(out, x, rank, shape, perm);
   return a.done();
 }
 // copyBlock(dst, dstShape, dstBegin, src, srcShape, srcBegin, size, rank)
@@ -153,7 +154,7 @@ FN(CopyBlock) {
   const int32_t* sbegin = a.i32(5);
   const int32_t* size = a.i32(6);
   const int rank = a.integer(7);
-  if (a.ok && rank >= 1 && rank <= 8) procpt::copy_block(dst, dshape, dbegin, src, sshape, sbegin, size, rank);
+  if (a.ok && rank >= 1 && rank <= 8) procpt::kernels().copy_block(dst, dshape, dbegin, src, sshape, sbegin, size, rank);
   return a.done();
 }
 FN(GatherRows) {
@@ -162,7 +163,7 @@ FN(GatherRows) {
   const float* x = a.f32(1);
   const int32_t* idx = a.i32(2);
   const long n = a.lng(3), rows = a.lng(4), cols = a.lng(5);
-  if (a.ok) procpt::gather_rows(out, x, idx, n, rows, cols);
+  if (a.ok) procpt::kernels().gather_rows(out, x, idx, n, rows, cols);
   return a.done();
 }
 FN(SegmentSumRows) {
@@ -171,7 +172,7 @@ FN(SegmentSumRows) {
   const float* x = a.f32(1);
   const int32_t* ids = a.i32(2);
   const long n = a.lng(3), segments = a.lng(4), cols = a.lng(5);
-  if (a.ok) procpt::segment_sum_rows(out, x, ids, n, segments, cols);
+  if (a.ok) procpt::kernels().segment_sum_rows(out, x, ids, n, segments, cols);
   return a.done();
 }
 // adamw(p, g, m, v, n, lr, beta1, beta2, eps, weightDecay, biasCorrection1, biasCorrection2, gradScale)
@@ -184,7 +185,7 @@ FN(AdamW) {
   const long n = a.lng(4);
   const float lr = (float)a.num(5), b1 = (float)a.num(6), b2 = (float)a.num(7), eps = (float)a.num(8),
               wd = (float)a.num(9), bc1 = (float)a.num(10), bc2 = (float)a.num(11), gs = (float)a.num(12);
-  if (a.ok) procpt::adamw(p, g, m, v, n, lr, b1, b2, eps, wd, bc1, bc2, gs);
+  if (a.ok) procpt::kernels().adamw(p, g, m, v, n, lr, b1, b2, eps, wd, bc1, bc2, gs);
   return a.done();
 }
 // sumSquares(arrays: Float32Array[]) -> number: Σ x² over every element of every array, in double
@@ -211,7 +212,7 @@ FN(SumSquares) {
     ptrs[i] = static_cast<const float*>(data);
     lengths[i] = static_cast<long>(length);
   }
-  const double sum = procpt::sum_squares(ptrs.data(), lengths.data(), static_cast<int>(count));
+  const double sum = procpt::kernels().sum_squares(ptrs.data(), lengths.data(), static_cast<int>(count));
   napi_value out;
   napi_create_double(env, sum, &out);
   return out;
@@ -232,7 +233,7 @@ FN(AttentionForward) {
   const int B = a.integer(3), T = a.integer(4), H = a.integer(5), dh = a.integer(6);
   const float scale = (float)a.num(7);
   const procpt::AttnDropout drop = attn_dropout(a, 8);
-  if (a.ok) procpt::attention_fwd(qkv, out, probs, B, T, H, dh, scale, drop);
+  if (a.ok) procpt::kernels().attention_fwd(qkv, out, probs, B, T, H, dh, scale, drop);
   return a.done();
 }
 // attentionBackward(dy, qkv, probs, dqkv, B, T, H, dh, scale, dropout, seed)
@@ -245,7 +246,7 @@ FN(AttentionBackward) {
   const int B = a.integer(4), T = a.integer(5), H = a.integer(6), dh = a.integer(7);
   const float scale = (float)a.num(8);
   const procpt::AttnDropout drop = attn_dropout(a, 9);
-  if (a.ok) procpt::attention_bwd(dy, qkv, probs, dqkv, B, T, H, dh, scale, drop);
+  if (a.ok) procpt::kernels().attention_bwd(dy, qkv, probs, dqkv, B, T, H, dh, scale, drop);
   return a.done();
 }
 // attentionDropoutMask(out, B, H, T, dropout, seed): the attention kernels' keep-mask (tests)
@@ -254,7 +255,7 @@ FN(AttentionDropoutMask) {
   float* out = a.f32(0);
   const int B = a.integer(1), H = a.integer(2), T = a.integer(3);
   const procpt::AttnDropout drop = attn_dropout(a, 4);
-  if (a.ok) procpt::attention_dropout_mask(drop, B, H, T, out);
+  if (a.ok) procpt::kernels().attention_dropout_mask(drop, B, H, T, out);
   return a.done();
 }
 // layerNormForward(x, g, b, y, mean, rstd, rows, D, eps)
@@ -269,7 +270,7 @@ FN(LayerNormForward) {
   const long rows = a.lng(6);
   const int D = a.integer(7);
   const float eps = (float)a.num(8);
-  if (a.ok) procpt::layernorm_fwd(x, g, b, y, mean, rstd, rows, D, eps);
+  if (a.ok) procpt::kernels().layernorm_fwd(x, g, b, y, mean, rstd, rows, D, eps);
   return a.done();
 }
 // layerNormBackward(dy, x, g, mean, rstd, dx, dg, db, rows, D)
@@ -285,7 +286,7 @@ FN(LayerNormBackward) {
   float* db = a.f32(7);
   const long rows = a.lng(8);
   const int D = a.integer(9);
-  if (a.ok) procpt::layernorm_bwd(dy, x, g, mean, rstd, dx, dg, db, rows, D);
+  if (a.ok) procpt::kernels().layernorm_bwd(dy, x, g, mean, rstd, dx, dg, db, rows, D);
   return a.done();
 }
 FN(BiasGeluForward) {
@@ -295,7 +296,7 @@ FN(BiasGeluForward) {
   float* y = a.f32(2);
   const long rows = a.lng(3);
   const int F = a.integer(4);
-  if (a.ok) procpt::bias_gelu_fwd(x, bias, y, rows, F);
+  if (a.ok) procpt::kernels().bias_gelu_fwd(x, bias, y, rows, F);
   return a.done();
 }
 FN(BiasGeluBackward) {
@@ -307,7 +308,7 @@ FN(BiasGeluBackward) {
   float* db = a.f32(4);
   const long rows = a.lng(5);
   const int F = a.integer(6);
-  if (a.ok) procpt::bias_gelu_bwd(dy, x, bias, dx, db, rows, F);
+  if (a.ok) procpt::kernels().bias_gelu_bwd(dy, x, bias, dx, db, rows, F);
   return a.done();
 }
 // maskedCrossEntropy(h, w, targets, weights, N, V, d, lossCorrect(Float64Array[2]), dh|null, dw|null[, maxChunkRows])
@@ -328,7 +329,7 @@ FN(MaskedCrossEntropy) {
   float* dh = t8 == napi_object ? a.f32(8) : nullptr;
   float* dw = t9 == napi_object ? a.f32(9) : nullptr;
   const long maxChunkRows = a.argc > 10 ? a.lng(10) : 0;
-  if (a.ok) procpt::masked_ce(h, w, targets, weights, N, V, d, lc, dh, dw, maxChunkRows);
+  if (a.ok) procpt::kernels().masked_ce(h, w, targets, weights, N, V, d, lc, dh, dw, maxChunkRows);
   return a.done();
 }
 
@@ -340,21 +341,18 @@ FN(MeasurePeakFlops) {
   if (threads < 1 || threads > 1024 || !(seconds > 0) || seconds > 60) a.ok = false;
   if (!a.ok) return a.done();
   napi_value v;
-  napi_create_double(env, procpt::peak_flops(threads, seconds), &v);
+  napi_create_double(env, procpt::kernels().peak_flops(threads, seconds), &v);
   return v;
 }
 
 FN(Info) {
   Args a(env, info);
+  const procpt::Kernels& k = procpt::kernels();
   napi_value obj, v;
   napi_create_object(env, &obj);
   napi_create_int32(env, procpt::num_threads(), &v);
   napi_set_named_property(env, obj, "threads", v);
-#ifdef PROCPT_AVX2
-  napi_get_boolean(env, true, &v);
-#else
-  napi_get_boolean(env, false, &v);
-#endif
+  napi_get_boolean(env, std::strcmp(k.name, "base") != 0, &v);  // AVX2/FMA kernels (also in the AVX-512 tier)
   napi_set_named_property(env, obj, "avx2", v);
 #ifdef _OPENMP
   napi_get_boolean(env, true, &v);
@@ -362,9 +360,34 @@ FN(Info) {
   napi_get_boolean(env, false, &v);
 #endif
   napi_set_named_property(env, obj, "openmp", v);
-  napi_create_int32(env, procpt::peak_lanes(), &v);
+  napi_create_int32(env, k.peak_lanes(), &v);
   napi_set_named_property(env, obj, "lanes", v);
+  napi_create_string_utf8(env, k.name, NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, obj, "isa", v);
+  napi_create_string_utf8(env, k.description, NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, obj, "isaLabel", v);
+  const char* names[8];
+  const int n = procpt::supported_tiers(names, 8);
+  napi_value list;
+  napi_create_array_with_length(env, n, &list);
+  for (int i = 0; i < n; ++i) {
+    napi_create_string_utf8(env, names[i], NAPI_AUTO_LENGTH, &v);
+    napi_set_element(env, list, i, v);
+  }
+  napi_set_named_property(env, obj, "isas", list);
   return obj;
+}
+
+// setIsa(name) -> boolean: switches the kernels to CPU tier `name` ("avx512", "avx2", "base") if this binary has
+// it and this CPU runs it (benchmarks, bit-identity checks and tests of the lower tiers).
+FN(SetIsa) {
+  Args a(env, info);
+  char name[32] = {0};
+  size_t len = 0;
+  if (a.argc < 1 || napi_get_value_string_utf8(env, a.argv[0], name, sizeof name, &len) != napi_ok) return a.fail();
+  napi_value v;
+  napi_get_boolean(env, procpt::select_tier(name), &v);
+  return v;
 }
 
 FN(SetThreads) {
@@ -405,6 +428,7 @@ napi_value Init(napi_env env, napi_value exports) {
              {"maskedCrossEntropy", MaskedCrossEntropy},
              {"measurePeakFlops", MeasurePeakFlops},
              {"info", Info},
+             {"setIsa", SetIsa},
              {"setThreads", SetThreads}};
   for (const auto& f : fns) {
     napi_value fn;

@@ -3,9 +3,9 @@
 #include <cfloat>
 #include <vector>
 
-#include "common.h"
+#include "kernels.h"
 
-namespace procpt {
+PROCPT_TIER_BEGIN
 
 void layernorm_fwd(const float* x, const float* g, const float* b, float* y, float* mean, float* rstd, long rows,
                    int D, float eps) {
@@ -204,4 +204,4 @@ void masked_ce(const float* h, const float* w, const int32_t* targets, const flo
   }
 }
 
-}  // namespace procpt
+PROCPT_TIER_END

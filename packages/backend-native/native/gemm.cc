@@ -2,9 +2,9 @@
 #include <algorithm>
 #include <vector>
 
-#include "common.h"
+#include "kernels.h"
 
-namespace procpt {
+PROCPT_TIER_BEGIN
 namespace {
 
 constexpr int MR = 6;
@@ -202,4 +202,4 @@ void sgemm_batched(int batch, bool ta, bool tb, int M, int N, int K, const float
     sgemm(ta, tb, M, N, K, 1.0f, A + i * strideA, lda, B + i * strideB, ldb, 0.0f, C + i * strideC, N, false);
 }
 
-}  // namespace procpt
+PROCPT_TIER_END

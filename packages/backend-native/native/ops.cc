@@ -3,9 +3,9 @@
 #include <cfloat>
 #include <vector>
 
-#include "common.h"
+#include "kernels.h"
 
-namespace procpt {
+PROCPT_TIER_BEGIN
 
 namespace {
 constexpr long kGrain = 1 << 14;  // elements per parallel chunk below which threads cost more than they give
@@ -272,9 +272,9 @@ void segment_sum_rows(float* out, const float* x, const int32_t* ids, long n, lo
   }
 }
 
-}  // namespace procpt
+PROCPT_TIER_END
 
-namespace procpt {
+PROCPT_TIER_BEGIN
 // Copies the block `size` starting at srcBegin in src (shape srcShape) to dstBegin in dst (shape dstShape).
 // Covers Slice (dstBegin = 0), Concat (srcBegin = 0) and SplitV. Rows along the last axis are memcpy'd.
 void copy_block(float* dst, const int* dstShape, const int* dstBegin, const float* src, const int* srcShape,
@@ -302,4 +302,4 @@ void copy_block(float* dst, const int* dstShape, const int* dstBegin, const floa
     std::memcpy(dst + doff, src + soff, sizeof(float) * inner);
   }
 }
-}  // namespace procpt
+PROCPT_TIER_END

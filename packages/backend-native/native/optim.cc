@@ -3,9 +3,9 @@
 #include <utility>
 #include <vector>
 
-#include "common.h"
+#include "kernels.h"
 
-namespace procpt {
+PROCPT_TIER_BEGIN
 
 namespace {
 constexpr long kGrain = 1 << 14;  // elements below which threads cost more than they give
@@ -87,4 +87,4 @@ double sum_squares(const float* const* arrays, const long* lengths, int count) {
   return sum;
 }
 
-}  // namespace procpt
+PROCPT_TIER_END

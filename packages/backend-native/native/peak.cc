@@ -4,9 +4,9 @@
 #include <chrono>
 #include <vector>
 
-#include "common.h"
+#include "kernels.h"
 
-namespace procpt {
+PROCPT_TIER_BEGIN
 namespace {
 
 // 12 independent accumulators: FMA latency 4 cycles x 2 pipes needs >= 8 chains; 12 leaves slack and still fits
@@ -15,7 +15,7 @@ constexpr int CHAINS = 12;
 constexpr long INNER = 1 << 14;  // FMAs per chain per timing check
 
 // Runs `reps` x INNER iterations of CHAINS FMA chains; returns FLOPs done and a value the optimiser can't drop.
-#if defined(__AVX512F__)
+#if defined(PROCPT_AVX512)
 constexpr int LANES = 16;
 double fma_block(long reps, float* sink) {
   const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
@@ -98,4 +98,4 @@ double peak_flops(int threads, double seconds) {
   return total;
 }
 
-}  // namespace procpt
+PROCPT_TIER_END

@@ -1,6 +1,6 @@
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadAddon } from './addon.js';
+import { type AddonSource, loadAddon } from './addon.js';
 import { NATIVE_BACKEND } from './kernel-util.js';
 import { registerBasicKernels } from './kernels-basic.js';
 import { registerCopyKernels } from './kernels-copy.js';
@@ -62,10 +62,22 @@ export interface NativeBackendInfo extends NativeBackendStatus {
   name: typeof NATIVE_BACKEND;
   /** Worker threads of the native kernels (OpenMP). */
   threads?: number;
-  /** Whether the addon was compiled with the AVX2/FMA kernels. */
+  /** Whether the kernels in use have AVX2/FMA (the `avx2` and `avx512` tiers). */
   avx2?: boolean;
+  /** CPU tier the kernels dispatched to: `avx512`, `avx2` or `base` (the baseline of the architecture). */
+  isa?: string;
+  /** What that tier is, e.g. `AVX-512 (x86-64-v4)`, `AVX2/FMA (x86-64-v3)`, `baseline x86-64 (SSE2)`. */
+  isaLabel?: string;
+  /** Every tier the binary has and this CPU runs, best first (`PROCPT_NATIVE_ISA` picks another). */
+  isas?: string[];
+  /** Which binary loaded: `prebuilt` (shipped in prebuilds/ for this platform) or `local` (built from source). */
+  source?: AddonSource;
+  /** That binary in words: `prebuilt linux-x64` or `local build`. */
+  binary?: string;
   /** Path of the loaded `.node` file. */
   path?: string;
+  /** Why the candidates before it (or all of them, when unavailable) were not used. */
+  skipped?: string[];
 }
 
 let status: NativeBackendStatus | undefined;
@@ -104,9 +116,22 @@ export function registerNativeBackend(): NativeBackendStatus {
 /** Availability, thread count and SIMD level of the native backend (loads the addon if needed). */
 export function nativeBackendInfo(): NativeBackendInfo {
   const load = loadAddon();
-  if (!load.addon) return { name: NATIVE_BACKEND, available: false, reason: load.reason };
+  if (!load.addon)
+    return { name: NATIVE_BACKEND, available: false, reason: load.reason, skipped: load.skipped };
   const info = load.addon.info();
-  return { name: NATIVE_BACKEND, available: true, threads: info.threads, avx2: info.avx2, path: load.path };
+  return {
+    name: NATIVE_BACKEND,
+    available: true,
+    threads: info.threads,
+    avx2: info.avx2,
+    isa: info.isa ?? (info.avx2 ? 'avx2' : 'base'),
+    isaLabel: info.isaLabel ?? (info.avx2 ? 'AVX2/FMA' : 'baseline'),
+    isas: info.isas ?? [],
+    source: load.source,
+    binary: load.label,
+    path: load.path,
+    skipped: load.skipped,
+  };
 }
 
 /** Sets the number of native worker threads (default: all cores). */

@@ -1,4 +1,12 @@
 export {
+  type AddonLoad,
+  type AddonSource,
+  buildCommand,
+  PREBUILT_PLATFORMS,
+  type ResolveOptions,
+  resolveAddon,
+} from './addon.js';
+export {
   type NativeBackendInfo,
   type NativeBackendStatus,
   nativeBackendInfo,

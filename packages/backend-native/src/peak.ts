@@ -15,7 +15,7 @@ export interface PeakFlops {
   /** Single-precision FLOP/s (an FMA counts as 2 FLOPs). */
   flops: number;
   threads: number;
-  /** Vector width of the FMAs: 16 (AVX-512), 8 (AVX2/FMA) or 1 (scalar build). */
+  /** Vector width of the FMAs: 16 (the AVX-512 tier), 8 (AVX2/FMA) or 1 (the baseline tier: scalar). */
   lanes: number;
 }
 

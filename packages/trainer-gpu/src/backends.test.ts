@@ -51,7 +51,9 @@ describe('selectBackend', () => {
       const report = await selectBackend('procpt-native');
       expect(report).toMatchObject({ name: 'procpt-native', tfBackend: 'procpt-native', device: 'cpu' });
       expect(report.threads).toBeGreaterThanOrEqual(1);
-      expect(report.notes.join('\n')).toMatch(/procpt-native: \d+ threads/);
+      expect(report.notes.join('\n')).toMatch(
+        /procpt-native: \d+ threads, .+ kernels( \(this CPU also runs: .+\))? from the (prebuilt linux-(x64|arm64)|local build) binary, fused/,
+      );
       expect(tf.getKernel('ProcptFusedAttention', 'procpt-native')).toBeDefined();
     },
   );
@@ -88,5 +90,11 @@ describe('listBackends', () => {
     const native = rows.find((r) => r.name === 'procpt-native')!;
     // available, or broken with the addon's own reason (never a stack)
     if (native.status !== 'available') expect(native.reason).toMatch(/^procpt-native unavailable \(.+\)$/);
+    // which binary and which CPU kernels, e.g. `AVX-512 (x86-64-v4) kernels (this CPU also runs: avx2, base)
+    // from the prebuilt linux-x64 binary (/…/prebuilds/linux-x64/procpt_native.node)`
+    else
+      expect(native.detail).toMatch(
+        /^.+ kernels.* from the (prebuilt [a-z0-9-]+|local build) binary \(\/.+\.node\)/,
+      );
   });
 });

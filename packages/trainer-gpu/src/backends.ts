@@ -78,7 +78,10 @@ export interface BackendAvailability {
   status: 'available' | 'missing' | 'broken';
   /** Why it is missing or broken (first line of the loader's error). */
   reason?: string;
-  /** webgpu when probed: the adapter it would run on, in words. */
+  /**
+   * When probed. webgpu: the adapter it would run on, in words. procpt-native: which binary loaded (the prebuilt
+   * for this platform or a local build) and which CPU kernels it dispatched to, and any candidate it skipped and why.
+   */
   detail?: string;
   /** webgpu when probed: the adapter (vendor, architecture, description, software flag, buffer limits). */
   adapter?: WebGpuAdapter;
@@ -114,11 +117,19 @@ const WEBGPU_NEEDS =
   'pnpm add @tensorflow/tfjs-backend-webgpu@4.22.0 webgpu@0.6.2 and a Vulkan driver (NVIDIA/AMD/Intel; Mesa >= 23 lavapipe gives a CPU adapter that only an explicit --backend webgpu uses). PROCPT_DAWN_FLAGS passes Dawn toggles, e.g. adapter=NVIDIA';
 
 const NATIVE_NEEDS =
-  'nothing: bundled with @procpt/trainer-gpu and compiled at install by node-gyp (needs g++ and Python 3; rebuild with `pnpm --filter @procpt/backend-native build:native`). PROCPT_NATIVE=0 disables it';
+  'nothing on Linux x86-64/arm64 with glibc: @procpt/backend-native (bundled with @procpt/trainer-gpu) ships prebuilt binaries, which need only the OpenMP runtime libgomp.so.1 (apt-get install libgomp1 where it is missing); elsewhere build it from source with the command its unavailable message gives (needs g++ and Python 3). PROCPT_NATIVE=0 disables it, PROCPT_NATIVE_ISA=avx2|base picks a lower CPU tier';
 
 const require_ = createRequire(import.meta.url);
 
 type NativeModule = typeof import('@procpt/backend-native');
+
+/** Which binary procpt-native loaded and which CPU kernels it dispatched to, e.g.
+ * `AVX-512 (x86-64-v4) kernels from the prebuilt linux-x64 binary`. */
+function nativeBinaryLabel(info: ReturnType<NativeModule['nativeBackendInfo']>): string {
+  const kernels = `${info.isaLabel ?? (info.avx2 ? 'AVX2/FMA' : 'baseline')} kernels`;
+  const others = (info.isas ?? []).filter((t) => t !== info.isa);
+  return `${kernels}${others.length ? ` (this CPU also runs: ${others.join(', ')})` : ''} from the ${info.binary ?? 'native'} binary`;
+}
 
 /** Loads @procpt/backend-native and registers its backend; throws with the addon's reason when unavailable. */
 async function loadNative(options: SelectOptions): Promise<NativeModule> {
@@ -295,8 +306,9 @@ async function describe(
     const info = native.nativeBackendInfo();
     if (info.threads !== undefined) report.threads = info.threads;
     notes.push(
-      `procpt-native: ${info.threads ?? '?'} threads, ${info.avx2 ? 'AVX2/FMA' : 'portable (no AVX2)'} kernels, fused attention/LayerNorm/GELU/CE/AdamW`,
+      `procpt-native: ${info.threads ?? '?'} threads, ${nativeBinaryLabel(info)}, fused attention/LayerNorm/GELU/CE/AdamW`,
     );
+    for (const miss of info.skipped ?? []) notes.push(`procpt-native: skipped ${miss}`);
   }
   if (name === 'webgpu') {
     const adapter = await initWebGpuRuntime();
@@ -411,6 +423,14 @@ export async function listBackends(options: { probe?: boolean } = {}): Promise<B
         const adapter = await initWebGpuRuntime();
         row.adapter = adapter;
         row.detail = `adapter: ${adapterLabel(adapter)}${adapter.limits ? `; ${limitsLabel(adapter.limits)}` : ''}`;
+      }
+      if (name === 'procpt-native') {
+        const native = (await import('@procpt/backend-native')) as NativeModule;
+        const info = native.nativeBackendInfo();
+        row.detail = [
+          `${nativeBinaryLabel(info)} (${info.path})`,
+          ...(info.skipped ?? []).map((miss) => `skipped ${miss}`),
+        ].join('; ');
       }
       rows.push(row);
     } catch (error) {

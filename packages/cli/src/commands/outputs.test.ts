@@ -200,7 +200,9 @@ describe('finding 6 (writers): one-line errors', () => {
     ]) {
       const r = await run(argv);
       expect(r.code).toBe(2);
-      expect(r.err).toMatch(/^procpt: the output path of the .* is empty\nhint: pass a file or folder name\n$/);
+      expect(r.err).toMatch(
+        /^procpt: the output path of the .* is empty\nhint: pass a file or folder name\n$/,
+      );
     }
     expect(readdirSync(dir)).toEqual(['in.txt']);
   });

@@ -1,0 +1,3 @@
+// The AVX2/FMA (x86-64-v3) tier of ../gemm.cc (see ../tier.h).
+#define PROCPT_TIER_AVX2 1
+#include "../gemm.cc"

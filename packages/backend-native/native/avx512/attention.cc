@@ -1,0 +1,3 @@
+// The AVX-512 (x86-64-v4) tier of ../attention.cc (see ../tier.h).
+#define PROCPT_TIER_AVX512 1
+#include "../attention.cc"
