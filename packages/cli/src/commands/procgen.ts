@@ -128,7 +128,8 @@ function buildSpec(flags: GenFlags, args: readonly string[]): GeneratorSpec {
         }
       }
     }
-    spec = { type, ...params };
+    // Flags are strings: createGenerator validates the spec at run time.
+    spec = { type, ...params } as GeneratorSpec;
   }
   if (seed !== undefined) spec = { ...spec, seed };
   return flags.shuffled
