@@ -2,7 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { readFileSync } from 'node:fs';
 import { haystackTask } from '@procpt/eval';
 import { Gpt, gptConfig, transfer } from '@procpt/model';
-import { createGenerator } from '@procpt/procgen';
+import { type GeneratorSpec, createGenerator } from '@procpt/procgen';
 import { describe, expect, it } from 'vitest';
 import {
   type DiagnosticWarmupRecipe,
@@ -21,7 +21,7 @@ describe.each([
   '$label',
   ({ label, r, vocab, rowLength }) => {
     it('builds its generator and transfers attention only into the haystack model', () => {
-      const gen = createGenerator({ type: r.type, seed: 0, ...r.params });
+      const gen = createGenerator({ type: r.type, seed: 0, ...r.params } as GeneratorSpec);
       expect(gen.vocabSize).toBe(vocab);
       expect(gen.maxLength).toBe(rowLength);
       expect(reproduction).toContain(label);

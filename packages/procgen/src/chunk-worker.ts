@@ -3,7 +3,7 @@ import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createGenerator } from './create.js';
 import { concatSamples } from './generate.js';
-import type { GeneratorSpec } from './generator.js';
+import type { GeneratorSpec } from './spec.js';
 
 // A generation worker of generateTokenChunks: rebuilds the generator from the spec and answers
 // { id, start, count } jobs with the concatenated tokens of those samples (buffer transferred).

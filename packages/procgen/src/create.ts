@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { Mixture, type MixtureLayout, Shuffled } from './composite.js';
 import { DYCK_PARAMS, DYCK_SHUFFLE_PARAMS, createBracketLanguage } from './dyck.js';
 import { ECA_PARAMS, Eca } from './eca.js';
-import { type Generator, type GeneratorSpec, STREAM } from './generator.js';
+import { type Generator, STREAM } from './generator.js';
 import { MARKOV_PARAMS, Markov } from './markov.js';
 import {
   type ParamDef,
@@ -14,6 +14,7 @@ import {
   parseSeed,
 } from './params.js';
 import { Rng } from './rng.js';
+import type { BaseGeneratorSpec, GeneratorSpec } from './spec.js';
 import { HALVES_PARAMS, SEQUENCE_PARAMS, createSequenceTask } from './sequence.js';
 import { STACK_PARAMS, StackTask } from './stack.js';
 
@@ -25,7 +26,7 @@ interface BaseType {
 
 const seq = (type: string) => (p: ParamValues, seed: number) => createSequenceTask(type, p, seed);
 
-const BASE_TYPES: Readonly<Record<string, BaseType>> = {
+const BASE_TYPES = {
   identity: { summary: 'x, SEP, x', params: SEQUENCE_PARAMS, build: seq('identity') },
   reverse: { summary: 'x, SEP, reverse(x)', params: SEQUENCE_PARAMS, build: seq('reverse') },
   sort: {
@@ -70,7 +71,20 @@ const BASE_TYPES: Readonly<Record<string, BaseType>> = {
     params: MARKOV_PARAMS,
     build: (p, seed) => new Markov(p, seed),
   },
+} satisfies { readonly [T in BaseGeneratorSpec['type']]: BaseType };
+
+// Compile-time check: each spec type of spec.ts names exactly the parameters its type validates at run
+// time, so the typed specs cannot drift from the zod definitions.
+type SpecOf<T, S = BaseGeneratorSpec> = S extends { type: infer U } ? (T extends U ? S : never) : never;
+type SpecParams<T> = Exclude<keyof SpecOf<T>, 'type' | 'seed'>;
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type ParamsMatch = {
+  [T in keyof typeof BASE_TYPES]: SameKeys<keyof (typeof BASE_TYPES)[T]['params'], SpecParams<T>>;
 };
+const paramsMatch: false extends ParamsMatch[keyof ParamsMatch] ? never : true = true;
+void paramsMatch;
+
+const baseTypes: Readonly<Record<string, BaseType | undefined>> = BASE_TYPES;
 
 /** One parameter in {@link listTypes}. */
 export interface ParamInfo {
@@ -98,7 +112,7 @@ const paramInfo = (name: string, def: ParamDef): ParamInfo => ({
 
 /** Every type with its parameters, defaults and ranges (what `procpt gen --list` prints). */
 export function listTypes(): TypeInfo[] {
-  const base = Object.entries(BASE_TYPES).map(([type, t]) => ({
+  const base = Object.entries(BASE_TYPES as Readonly<Record<string, BaseType>>).map(([type, t]) => ({
     type,
     summary: t.summary,
     params: Object.entries(t.params).map(([name, def]) => paramInfo(name, def)),
@@ -174,7 +188,7 @@ function createAt(spec: unknown, where: string, inheritedSeed?: number, depth = 
     rawSeed === undefined && inheritedSeed !== undefined
       ? inheritedSeed
       : parseSeed(rawSeed, `${where}${type}.`);
-  const base = Object.hasOwn(BASE_TYPES, type) ? BASE_TYPES[type] : undefined;
+  const base = Object.hasOwn(baseTypes, type) ? baseTypes[type] : undefined;
   if (base) return base.build(parseParams(type, base.params, rest, where), seed);
   if (type === 'shuffled') {
     const { base: inner, ...extra } = rest;
@@ -220,10 +234,17 @@ function createAt(spec: unknown, where: string, inheritedSeed?: number, depth = 
 }
 
 /**
- * Builds a generator from `{ type, seed?, ...params }`, validated with zod; defaults are the paper's
- * (seed 42). Bad specs throw `ProcptError('config')` naming the field and its range, e.g.
- * `dyck.k must be an integer in [1, 32767], got 0`. Composite types: `{ type: 'shuffled', base: spec }`
- * and `{ type: 'mixture', components: [{ type, weight, ...params }], layout?: 'shared' | 'offset' }`.
+ * Builds a generator from `{ type, seed?, ...params }` (a {@link GeneratorSpec}, typed per type), validated
+ * with zod at run time too; defaults are the paper's (seed 42). Bad specs throw `ProcptError('config')`
+ * naming the field and its range, e.g. `dyck.k must be an integer in [1, 32767], got 0`. Composite types:
+ * `{ type: 'shuffled', base: spec }` and
+ * `{ type: 'mixture', components: [{ type, weight, ...params }], layout?: 'shared' | 'offset' }`.
+ *
+ * @example
+ * ```ts
+ * const dyck = createGenerator({ type: 'dyck', k: 8, length: 64, seed: 1 });
+ * dyck.sample(0).tokens; // Int32Array(64)
+ * ```
  */
 export function createGenerator(spec: GeneratorSpec): Generator {
   return createAt(spec, '');

@@ -22,7 +22,7 @@ const pOpen = {
 } as const;
 
 /** Parameters of k-Dyck. */
-export const DYCK_PARAMS: ParamDefs = {
+export const DYCK_PARAMS = {
   k,
   length: {
     kind: 'int',
@@ -33,10 +33,10 @@ export const DYCK_PARAMS: ParamDefs = {
     doc: 'n: exact length of every (balanced) word',
   },
   pOpen,
-};
+} satisfies ParamDefs;
 
 /** Parameters of k-Dyck shuffle. */
-export const DYCK_SHUFFLE_PARAMS: ParamDefs = {
+export const DYCK_SHUFFLE_PARAMS = {
   k,
   length: { kind: 'int', default: 2048, min: 1, max: 1 << 26, doc: 'n: exact length of every word' },
   pOpen,
@@ -47,7 +47,7 @@ export const DYCK_SHUFFLE_PARAMS: ParamDefs = {
     max: 1 << 26,
     doc: 'a close is forced at this many open brackets',
   },
-};
+} satisfies ParamDefs;
 
 const TWO_32 = 4294967296;
 

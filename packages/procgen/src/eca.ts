@@ -9,7 +9,7 @@ export const ECA_SEP = 2;
 export const ECA_PAD = 3;
 
 /** Parameters of the elementary cellular automaton. */
-export const ECA_PARAMS: ParamDefs = {
+export const ECA_PARAMS = {
   rule: {
     kind: 'int',
     default: 110,
@@ -19,7 +19,7 @@ export const ECA_PARAMS: ParamDefs = {
   },
   width: { kind: 'int', default: 32, min: 1, max: 1 << 20, doc: 'W: cells per row (periodic boundary)' },
   rows: { kind: 'int', default: 4, min: 2, max: 1 << 16, doc: 'R: successive rows, the first one random' },
-};
+} satisfies ParamDefs;
 
 /** One step of rule `rule` on a periodic row: cell i becomes bit (l·4 + c·2 + r) of the rule. */
 export function ecaStep(rule: number, row: ArrayLike<number>, out: Int32Array | number[]): void {

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ProcptError, checkLimit, formatValue, isProcptError, limitValue, toProcptError } from '@procpt/core';
 import { createGenerator } from './create.js';
-import type { Generator, GeneratorSpec } from './generator.js';
+import type { Generator } from './generator.js';
+import type { GeneratorSpec } from './spec.js';
 
 /** A run of consecutive samples' tokens, concatenated (loss masks are not part of token shards). */
 export interface TokenChunk {

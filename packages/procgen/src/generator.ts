@@ -1,5 +1,6 @@
 import type { DataSpec, Sample } from '@procpt/core';
 import { ProcptError } from '@procpt/core';
+import type { GeneratorSpec } from './spec.js';
 
 /**
  * A procedural data type with fixed parameters and seed: sample `index` is a pure function of
@@ -77,14 +78,8 @@ export function baseDescribe(g: GeneratorInfo, extra: Record<string, unknown> = 
 
 /** The spec `createGenerator` takes to rebuild `gen` exactly: `{ type, seed, ...params }`. */
 export function specOf(gen: Generator): GeneratorSpec {
-  return { type: gen.type, seed: gen.seed, ...gen.params };
-}
-
-/** What `createGenerator` takes: a type name, an optional seed (default 42) and the type's parameters. */
-export interface GeneratorSpec {
-  type: string;
-  seed?: number;
-  [param: string]: unknown;
+  // A generator's type and params are the ones createGenerator validated.
+  return { type: gen.type, seed: gen.seed, ...gen.params } as GeneratorSpec;
 }
 
 const SLAB_BYTES = 1 << 15;

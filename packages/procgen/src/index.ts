@@ -6,7 +6,29 @@
  */
 export { Rng } from './rng.js';
 export type { KeyPrefix } from './rng.js';
-export type { Generator, GeneratorSpec } from './generator.js';
+export type { Generator } from './generator.js';
+export type {
+  GeneratorSpec,
+  GeneratorType,
+  BaseGeneratorSpec,
+  SequenceSpec,
+  SequenceParams,
+  HalvesSpec,
+  HalvesParams,
+  StackSpec,
+  StackParams,
+  DyckSpec,
+  DyckParams,
+  DyckShuffleSpec,
+  DyckShuffleParams,
+  EcaSpec,
+  EcaParams,
+  MarkovSpec,
+  MarkovParams,
+  ShuffledSpec,
+  MixtureSpec,
+  MixtureComponent,
+} from './spec.js';
 export { specOf } from './generator.js';
 export { createGenerator, listTypes, TYPE_NAMES } from './create.js';
 export type { TypeInfo, ParamInfo } from './create.js';

@@ -5,7 +5,7 @@ import type { ParamDefs, ParamValues } from './params.js';
 import { type KeyPrefix, Rng } from './rng.js';
 
 /** Parameters of the Markov-chain baseline. */
-export const MARKOV_PARAMS: ParamDefs = {
+export const MARKOV_PARAMS = {
   states: { kind: 'int', default: 100, min: 2, max: 2048, doc: 'V: states = token ids 0..V-1, PAD = V' },
   length: { kind: 'int', default: 2048, min: 2, max: 1 << 26, doc: 'tokens per sample' },
   alpha: {
@@ -16,7 +16,7 @@ export const MARKOV_PARAMS: ParamDefs = {
     minExclusive: true,
     doc: 'Dirichlet concentration of each transition row (small = peaked)',
   },
-};
+} satisfies ParamDefs;
 
 /**
  * markov (a baseline, not in the paper's code): a first-order Markov chain over V states whose

@@ -17,13 +17,13 @@ const vocabSize = {
 } as const;
 
 /** Parameters of identity, reverse, sort, set and delete. */
-export const SEQUENCE_PARAMS: ParamDefs = {
+export const SEQUENCE_PARAMS = {
   vocabSize,
   length: { kind: 'int', default: 64, min: 1, max: MAX_ID, doc: 'L: length of the input sequence x' },
-};
+} satisfies ParamDefs;
 
 /** Parameters of union and ww (two halves of L/2 tokens). */
-export const HALVES_PARAMS: ParamDefs = {
+export const HALVES_PARAMS = {
   vocabSize,
   length: {
     kind: 'int',
@@ -32,7 +32,7 @@ export const HALVES_PARAMS: ParamDefs = {
     max: MAX_ID,
     doc: 'L: the two halves have floor(L/2) tokens each',
   },
-};
+} satisfies ParamDefs;
 
 /** Shared fields and helpers of the sequence-transformation types. */
 abstract class SequenceTask implements Generator {

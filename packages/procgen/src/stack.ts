@@ -3,7 +3,7 @@ import type { ParamDefs, ParamValues } from './params.js';
 import { SequenceTask } from './sequence.js';
 
 /** Parameters of the stack task. */
-export const STACK_PARAMS: ParamDefs = {
+export const STACK_PARAMS = {
   vocabSize: {
     kind: 'int',
     default: 100,
@@ -12,7 +12,7 @@ export const STACK_PARAMS: ParamDefs = {
     doc: 'V: 0 = POP, 1..V-1 = PUSH t, SEP = V, PAD = V+1 (vocabulary V+2)',
   },
   length: { kind: 'int', default: 64, min: 1, max: 1 << 20, doc: 'L: number of operations' },
-};
+} satisfies ParamDefs;
 
 /** The POP operation token. */
 export const POP = 0;

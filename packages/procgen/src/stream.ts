@@ -19,15 +19,16 @@ export interface StreamOptions {
 }
 
 /** Samples `start, start+1, …` of `gen` (endless unless `count` is given). */
-export function* stream(gen: Generator, opts: StreamOptions = {}): Generator_<Sample> {
+export function* stream(
+  gen: Generator,
+  opts: StreamOptions = {},
+): globalThis.Generator<Sample, void, undefined> {
   const start = opts.start ?? 0;
   const count = opts.count ?? Number.POSITIVE_INFINITY;
   checkCount('start', start);
   if (count !== Number.POSITIVE_INFINITY) checkCount('count', count);
   for (let i = 0; i < count; i++) yield gen.sample(start + i);
 }
-
-type Generator_<T> = globalThis.Generator<T, void, undefined>;
 
 function checkCount(name: string, v: number): void {
   if (!Number.isSafeInteger(v) || v < 0) {
@@ -87,7 +88,10 @@ function cursorField(cursor: DataCursor | undefined, name: string): number {
  * sample and how many of its tokens are already used): samples are laid back to back with their
  * own loss masks, and the first token of each row is never scored (nothing predicts it).
  */
-export function* packedBatches(gen: Generator, opts: PackOptions): Generator_<CursorBatch> {
+export function* packedBatches(
+  gen: Generator,
+  opts: PackOptions,
+): globalThis.Generator<CursorBatch, void, undefined> {
   const { batch, length } = opts;
   if (!Number.isSafeInteger(batch) || batch < 1 || !Number.isSafeInteger(length) || length < 2) {
     throw new ProcptError(

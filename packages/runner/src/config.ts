@@ -179,7 +179,7 @@ export type RunConfig = z.infer<typeof runConfigSchema>;
 /** What a YAML/JSON file may contain (defaults optional). */
 export type RunConfigInput = z.input<typeof runConfigSchema>;
 /** A data section entry. */
-export type DataSourceConfig = z.infer<typeof dataSource>;
+export type DataSourceConfig = RunConfig['data']['train'];
 
 function formatPath(path: readonly PropertyKey[]): string {
   return path

@@ -1,7 +1,7 @@
 import type { BatchOptions, CursorBatch, DataCursor, DataSource, DataSpec } from '@procpt/core';
 import { ProcptError } from '@procpt/core';
 import { warmupAccuracy, warmupMetric, type ForwardModel } from '@procpt/eval';
-import { createGenerator, type Generator, packedBatches } from '@procpt/procgen';
+import { createGenerator, type Generator, type GeneratorSpec, packedBatches } from '@procpt/procgen';
 import type { CurriculumCheck, TrainingCurriculum } from '@procpt/trainer-gpu';
 
 /**
@@ -52,7 +52,11 @@ export class LengthCurriculum implements DataSource, TrainingCurriculum {
   constructor(private readonly options: LengthCurriculumOptions) {
     const s = options.settings;
     this.settings = s;
-    this.full = createGenerator({ ...options.params, type: options.type, seed: options.seed });
+    this.full = createGenerator({
+      ...options.params,
+      type: options.type,
+      seed: options.seed,
+    } as GeneratorSpec);
     const length = this.full.params.length;
     if (typeof length !== 'number') {
       throw new ProcptError(
@@ -139,7 +143,12 @@ export class LengthCurriculum implements DataSource, TrainingCurriculum {
   }
 
   private generatorAt(length: number, seed = this.options.seed): Generator {
-    return createGenerator({ ...this.options.params, length, type: this.options.type, seed });
+    return createGenerator({
+      ...this.options.params,
+      length,
+      type: this.options.type,
+      seed,
+    } as GeneratorSpec);
   }
 
   private resumeFrom(cursor: DataCursor | undefined): DataCursor | undefined {

@@ -2,7 +2,7 @@ import type { BatchOptions, CursorBatch, DataSource, DataSpec } from '@procpt/co
 import { ProcptError } from '@procpt/core';
 import { DmMathSource } from '@procpt/corpora';
 import { DiagnosticDataset } from '@procpt/eval';
-import { createGenerator, generatorSource } from '@procpt/procgen';
+import { type GeneratorSpec, createGenerator, generatorSource } from '@procpt/procgen';
 import { readShardInfo, readShardRange } from '@procpt/tokenizer';
 import type { DataSourceConfig } from './config.js';
 import { LengthCurriculum } from './curriculum.js';
@@ -55,7 +55,8 @@ export async function resolveData(
         const { vocabSize, maxLength } = curriculum.full;
         return { source: curriculum, curriculum, vocabSize, length: maxLength };
       }
-      const gen = createGenerator({ ...config.params, type: config.type, seed: genSeed });
+      // A run config's spec is validated by createGenerator at run time.
+      const gen = createGenerator({ ...config.params, type: config.type, seed: genSeed } as GeneratorSpec);
       return {
         source: generatorSource(gen, { packing: config.packing }),
         vocabSize: gen.vocabSize,

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { type WarmupMetric, warmupAccuracy } from '@procpt/eval';
 import { loadCheckpoint } from '@procpt/model';
-import { createGenerator } from '@procpt/procgen';
+import { type GeneratorSpec, createGenerator } from '@procpt/procgen';
 import type { PlannedRun } from './plan/index.js';
 
 /** Fresh samples each warm-up is scored on (its own task, after training). */
@@ -34,7 +34,7 @@ export async function scoreWarmup(run: PlannedRun): Promise<OwnTaskScore | null>
     ...(train.params ?? {}),
     type: train.type,
     seed: run.seed + WARMUP_EVAL_SEED_OFFSET,
-  });
+  } as GeneratorSpec);
   const samples = Array.from({ length: WARMUP_EVAL_SAMPLES }, (_, i) => gen.sample(i));
   const { model } = await loadCheckpoint(join(run.dir, run.weights));
   try {

@@ -52,7 +52,7 @@ export type FusedGradNorm = (grads: readonly tf.Tensor[]) => number;
 /**
  * A backend's own optimizer passes: procpt-native's in-place AdamW update (one native pass per parameter, the clip
  * factor applied inside it) and gradient norm. `fusedOptimizerFor(report)` gives the selected backend's. {@link AdamW}
- * and {@link globalNormClip} use them only while `backend` is the active tfjs backend, and tfjs ops otherwise.
+ * and `globalNormClip` use them only while `backend` is the active tfjs backend, and tfjs ops otherwise.
  */
 export interface FusedOptimizer {
   /** The tfjs backend the passes work on. */

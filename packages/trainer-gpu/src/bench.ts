@@ -42,7 +42,7 @@ export interface BenchTrainResult {
   bareMsPerStep: number;
   /** Median over interleaved step pairs of `trainer / bare - 1` (NaN with `bare: false`). */
   trainerOverhead: number;
-  /** Model FLOPs of one trained token ({@link trainingFlopsPerToken}), the MFU numerator per token. */
+  /** Model FLOPs of one trained token (`trainingFlopsPerToken`), the MFU numerator per token. */
   flopsPerToken: number;
   /** Final training loss (a sanity check that the step trains). */
   loss: number;

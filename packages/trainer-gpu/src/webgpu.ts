@@ -4,7 +4,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 
-/** The adapter Dawn picked, as {@link describeAdapter} reports it. */
+/** The adapter Dawn picked (the webgpu backend's `BackendReport.adapter`). */
 export interface WebGpuAdapter {
   vendor: string;
   architecture: string;

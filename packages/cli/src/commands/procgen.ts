@@ -155,7 +155,8 @@ export async function buildSpec(flags: GenFlags, args: readonly string[]): Promi
         });
       }
     }
-    spec = { type, ...params };
+    // Flags are strings: createGenerator validates the spec at run time.
+    spec = { type, ...params } as GeneratorSpec;
   }
   if (seed !== undefined) spec = { ...spec, seed };
   return flags.shuffled

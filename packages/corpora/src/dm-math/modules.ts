@@ -42,6 +42,10 @@ export interface DmMathModule {
   readonly extrapolate: readonly [number, number];
   /** Extrapolation variant: longer expressions, more items or more samples. */
   readonly stretch: boolean;
+  /**
+   * The module's problem generator; call {@link dmMathProblem}, which seeds its context.
+   * @internal
+   */
   readonly generate: Generate;
 }
 
