@@ -1,6 +1,7 @@
 export {
   type AddonLoad,
   type AddonSource,
+  type NativeAddon,
   buildCommand,
   PREBUILT_PLATFORMS,
   type ResolveOptions,

@@ -129,7 +129,7 @@ export async function writeFileAtomic(
 
 /**
  * Builds a folder atomically: `fill` writes into a temp folder which then replaces `dir` with the
- * strict scheme of {@link commitReplace} (the old folder is moved aside only once the new one is
+ * strict scheme of `commitReplace` (the old folder is moved aside only once the new one is
  * complete). Used for checkpoints. Checks the {@link prepareOutput} policy first (pass `owned` to
  * protect folders procpt did not write).
  */

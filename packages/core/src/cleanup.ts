@@ -86,7 +86,8 @@ export function cleanupNowSync(): number {
   return paths.length;
 }
 
-type Signal = 'SIGINT' | 'SIGTERM';
+/** The signals whose cleanup `installSignalCleanup` installs. */
+export type Signal = 'SIGINT' | 'SIGTERM';
 const SIGNAL_EXIT: Record<Signal, number> = { SIGINT: 130, SIGTERM: 143 };
 const interruptHandlers = new Set<(signal: Signal) => void>();
 let signalsInstalled = false;

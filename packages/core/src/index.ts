@@ -21,7 +21,7 @@ export type { OutputKind, OutputOptions, PreparedOutput, RecoveryReport } from '
 export { acquireFolderLock, readLockHolder, LOCK_FILE } from './lock.js';
 export type { FolderLock, LockHolder, LockOptions } from './lock.js';
 export { installSignalCleanup, onInterrupt, trackTemp, cleanupNowSync } from './cleanup.js';
-export type { SignalCleanupOptions } from './cleanup.js';
+export type { Signal, SignalCleanupOptions } from './cleanup.js';
 export { Progress, formatCount, formatDuration } from './progress.js';
 export type { ProgressOptions, ProgressState } from './progress.js';
 export { checkBatch } from './data.js';

@@ -38,7 +38,6 @@ export type {
   BackendReport,
   SelectOptions,
 } from './backends.js';
-export type { WebGpuAdapter } from './webgpu.js';
 // Patches that let the stock wasm and cpu backends train the model (selectBackend installs them).
 export { installCpuKernels, installWasmKernels } from './stock-patches.js';
 export {
