@@ -8,13 +8,13 @@ import {
   prepareCorpus,
   writeDmMath,
 } from '@procpt/corpora';
-import type { Command } from 'commander';
-import { type CliContext, parseIntOption, parseNumberOption } from '../context.js';
-import type { CommandModule } from '../program.js';
+import type { CliContext } from '../context.js';
+import { showProgress } from '../flags.js';
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
-async function runList(ctx: CliContext): Promise<void> {
+/** The action of `procpt corpora list`. */
+export async function runList(ctx: CliContext): Promise<void> {
   const corpora = await listEmbeddedCorpora();
   ctx.result(corpora, () =>
     corpora
@@ -32,7 +32,8 @@ async function runList(ctx: CliContext): Promise<void> {
   );
 }
 
-interface DmFlags {
+/** The flags of `procpt corpora dm-math`. */
+export interface DmFlags {
   out?: string;
   perModule: number;
   seed: number;
@@ -43,7 +44,8 @@ interface DmFlags {
   force?: boolean;
 }
 
-async function runDmMath(flags: DmFlags, ctx: CliContext): Promise<void> {
+/** The action of `procpt corpora dm-math`. */
+export async function runDmMath(flags: DmFlags, ctx: CliContext): Promise<void> {
   if (flags.list) {
     const rows = DM_MATH_MODULES.map((m) => ({ name: m.name, splits: m.splits }));
     ctx.result(rows, () => rows.map((r) => `${r.name.padEnd(46)} ${r.splits.join(', ')}`).join('\n'));
@@ -67,7 +69,7 @@ async function runDmMath(flags: DmFlags, ctx: CliContext): Promise<void> {
     unit: 'problems',
     label: 'dm-math',
     total: files * flags.perModule,
-    silent: !flags.progress,
+    silent: !showProgress(ctx, flags),
     stream: ctx.stderr,
   });
   const result = await writeDmMath({
@@ -87,7 +89,8 @@ async function runDmMath(flags: DmFlags, ctx: CliContext): Promise<void> {
   );
 }
 
-interface PrepareFlags {
+/** The flags of `procpt corpora prepare`. */
+export interface PrepareFlags {
   domain: string;
   out: string;
   valFraction?: number;
@@ -99,7 +102,8 @@ interface PrepareFlags {
   force?: boolean;
 }
 
-async function runPrepare(flags: PrepareFlags, ctx: CliContext): Promise<void> {
+/** The action of `procpt corpora prepare`. */
+export async function runPrepare(flags: PrepareFlags, ctx: CliContext): Promise<void> {
   if (!['language', 'code', 'math'].includes(flags.domain)) {
     throw new ProcptError(
       'usage',
@@ -110,7 +114,7 @@ async function runPrepare(flags: PrepareFlags, ctx: CliContext): Promise<void> {
   const progress = new Progress({
     unit: domain === 'math' ? 'problems' : 'chars',
     label: `prepare ${domain}`,
-    silent: !flags.progress,
+    silent: !showProgress(ctx, flags),
     stream: ctx.stderr,
   });
   const result = await prepareCorpus({
@@ -137,60 +141,3 @@ async function runPrepare(flags: PrepareFlags, ctx: CliContext): Promise<void> {
       `joining: ${result.joining}; ${result.threads} thread(s); sources: ${result.corpora.map((c) => c.name).join(', ')}`,
   );
 }
-
-function register(program: Command, ctx: CliContext): void {
-  const corpora = program
-    .command('corpora')
-    .description('C4 / CodeParrot / DM-Math corpora: the embedded defaults and a DM-Math generator');
-  corpora
-    .command('list')
-    .description('embedded corpora on this machine, with sizes and licences')
-    .action(() => runList(ctx));
-  corpora
-    .command('dm-math')
-    .description('write DeepMind-Math-format files (mathematics_dataset-v1.0/<split>/<module>.txt)')
-    .option('--out <dir>', 'output directory')
-    .option(
-      '--per-module <n>',
-      'question/answer pairs per module file',
-      parseIntOption('--per-module', 1),
-      1000,
-    )
-    .option('--seed <n>', 'generator seed (same seed, same bytes)', parseIntOption('--seed', 0), 0)
-    .option('--split <name...>', `only these folders: ${DM_MATH_SPLITS.join(', ')}`)
-    .option('--module <name...>', 'only these modules (see --list)')
-    .option('--list', 'list the modules and their splits')
-    .option('--no-progress', 'no progress bar on stderr')
-    .option('--force', 'overwrite the files of a DM-Math folder procpt did not generate')
-    .action((flags: DmFlags) => runDmMath(flags, ctx));
-  corpora
-    .command('prepare')
-    .description(
-      'tokenize an embedded corpus into train/val token shards (.bin) with the paper joining rules',
-    )
-    .requiredOption('--domain <name>', 'language (C4 stand-in), code (CodeParrot stand-in) or math (DM-Math)')
-    .requiredOption('--out <dir>', 'output directory: train.bin, val.bin, manifest.json')
-    .option(
-      '--val-fraction <x>',
-      'fraction of documents for validation (split by document hash; default 0.05)',
-      parseNumberOption('--val-fraction', { min: 0, max: 1, maxExclusive: true }),
-    )
-    .option(
-      '--per-module <n>',
-      'math: problems per module file (default 2000)',
-      parseIntOption('--per-module', 1),
-    )
-    .option('--seed <n>', 'math: generator seed (default 0)', parseIntOption('--seed', 0))
-    .option(
-      '--threads <n>',
-      'tokenizer worker threads (default: one per core)',
-      parseIntOption('--threads', { min: 1, limit: 'workers' }),
-    )
-    .option('--corpus <name...>', 'embedded corpora to use (see corpora list)')
-    .option('--no-progress', 'no progress bar on stderr')
-    .option('--force', 'replace files in --out that procpt did not write')
-    .action((flags: PrepareFlags) => runPrepare(flags, ctx));
-}
-
-/** `procpt corpora list | dm-math | prepare`, from @procpt/corpora. */
-export const corporaCommands: CommandModule = { source: '@procpt/corpora', register };

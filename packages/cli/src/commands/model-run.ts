@@ -21,22 +21,18 @@ import {
   type TransferSpec,
   transfer,
 } from '@procpt/model';
-import type { BackendPreference } from '@procpt/trainer-gpu';
-import { BACKEND_HELP, parseBackend, silenceTfjsBanner } from '../backend-option.js';
-import type { Command } from 'commander';
-import { type CliContext, parseIntOption, parseNumberOption } from '../context.js';
-import type { CommandModule } from '../program.js';
+import { type BackendPreference, selectBackend } from '@procpt/trainer-gpu';
+import type { CliContext } from '../context.js';
 
 type BackendName = BackendPreference;
 
 /** Activates a tfjs backend through trainer-gpu's selection (the one place that picks backends). */
 async function useBackend(name: BackendName): Promise<void> {
-  await silenceTfjsBanner();
-  const { selectBackend } = await import('@procpt/trainer-gpu');
   await selectBackend(name);
 }
 
-interface ShapeFlags {
+/** The model-shape flags of `model init` and `model transfer`. */
+export interface ShapeFlags {
   size?: string;
   vocab?: number;
   positions?: number;
@@ -56,23 +52,6 @@ function configFromFlags(flags: ShapeFlags, command: string): GptConfig {
     tied: !flags.untied,
     ...(flags.dropout === undefined ? {} : { dropout: flags.dropout }),
   });
-}
-
-function shapeOptions(cmd: Command): Command {
-  return cmd
-    .option('--size <L_H_D>', 'model size nLayer_nHead_dModel, e.g. 2_4_16')
-    .option('--vocab <n>', 'vocabulary size', parseIntOption('--vocab', { min: 1, limit: 'vocab' }))
-    .option(
-      '--positions <n>',
-      'context length (n_positions)',
-      parseIntOption('--positions', { min: 1, limit: 'positions' }),
-    )
-    .option('--untied', 'separate lm_head.weight instead of tying it to wte')
-    .option(
-      '--dropout <p>',
-      'dropout probability (default 0.1)',
-      parseNumberOption('--dropout', { min: 0, max: 1, maxExclusive: true }),
-    );
 }
 
 function describeConfig(c: GptConfig): string {
@@ -116,121 +95,102 @@ function parseParts(raw: string): TransferPart[] {
   return parts as TransferPart[];
 }
 
-function registerModel(program: Command, ctx: CliContext): void {
-  const model = program.command('model').description('create, inspect and transfer GPT-2 checkpoints');
+/** The flags of `procpt model init`. */
+export type InitFlags = ShapeFlags & { seed: number; out: string; force?: boolean };
 
-  shapeOptions(model.command('init').description('write a freshly initialised checkpoint'))
-    .option('--seed <n>', 'init seed', parseIntOption('--seed', 0), 0)
-    .requiredOption('--out <dir>', 'checkpoint directory to write')
-    .option('--force', 'replace an existing --out that is not a procpt checkpoint')
-    .action(async (opts: ShapeFlags & { seed: number; out: string; force?: boolean }) => {
-      const config = configFromFlags(opts, 'model init');
-      assertModelFits(config, 'model init'); // before a backend loads or anything is allocated
-      const force = opts.force === true;
-      await checkCheckpointOutput(opts.out, { force });
-      await useBackend('cpu');
-      const gpt = Gpt.create(config, { seed: opts.seed, where: 'model init' });
-      await saveCheckpoint(opts.out, gpt, { step: 0, init: { seed: opts.seed } }, undefined, { force });
-      gpt.dispose();
-      ctx.result(
-        { out: opts.out, config, parameters: parameterCount(config) },
-        () =>
-          `wrote ${opts.out}: ${describeConfig(config)}, ${parameterCount(config).toLocaleString('en-US')} parameters`,
-      );
-    });
+/** The action of `procpt model init`. */
+export async function modelInit(ctx: CliContext, opts: InitFlags): Promise<void> {
+  const config = configFromFlags(opts, 'model init');
+  assertModelFits(config, 'model init'); // before a backend loads or anything is allocated
+  const force = opts.force === true;
+  await checkCheckpointOutput(opts.out, { force });
+  await useBackend('cpu');
+  const gpt = Gpt.create(config, { seed: opts.seed, where: 'model init' });
+  await saveCheckpoint(opts.out, gpt, { step: 0, init: { seed: opts.seed } }, undefined, { force });
+  gpt.dispose();
+  ctx.result(
+    { out: opts.out, config, parameters: parameterCount(config) },
+    () =>
+      `wrote ${opts.out}: ${describeConfig(config)}, ${parameterCount(config).toLocaleString('en-US')} parameters`,
+  );
+}
 
-  model
-    .command('info')
-    .description('print a checkpoint’s config, parameter counts, FLOPs/token and parts')
-    .argument('<dir>', 'checkpoint directory')
-    .action(async (dir: string) => {
-      const info = await readCheckpointInfo(dir);
-      const c = info.config;
-      const parts = groupCounts(c);
-      const value = {
-        dir,
-        config: c,
-        parameters: parameterCount(c),
-        flopsPerToken: flopsPerToken(c, c.nPositions),
-        parts,
-        meta: info.meta,
-        files: info.files,
-      };
-      ctx.result(value, () =>
-        [
-          `${dir}: GPT-2 ${describeConfig(c)}`,
-          `parameters: ${value.parameters.toLocaleString('en-US')} (attn ${parts.attn}, ffn ${parts.ffn}, ln ${parts.ln}, embed ${parts.embed})`,
-          `FLOPs/token at T=${c.nPositions}: ${value.flopsPerToken.toExponential(3)}`,
-          `meta: ${JSON.stringify(info.meta)}`,
-        ].join('\n'),
-      );
-    });
+/** The action of `procpt model info`. */
+export async function modelInfo(ctx: CliContext, dir: string): Promise<void> {
+  const info = await readCheckpointInfo(dir);
+  const c = info.config;
+  const parts = groupCounts(c);
+  const value = {
+    dir,
+    config: c,
+    parameters: parameterCount(c),
+    flopsPerToken: flopsPerToken(c, c.nPositions),
+    parts,
+    meta: info.meta,
+    files: info.files,
+  };
+  ctx.result(value, () =>
+    [
+      `${dir}: GPT-2 ${describeConfig(c)}`,
+      `parameters: ${value.parameters.toLocaleString('en-US')} (attn ${parts.attn}, ffn ${parts.ffn}, ln ${parts.ln}, embed ${parts.embed})`,
+      `FLOPs/token at T=${c.nPositions}: ${value.flopsPerToken.toExponential(3)}`,
+      `meta: ${JSON.stringify(info.meta)}`,
+    ].join('\n'),
+  );
+}
 
-  shapeOptions(
-    model
-      .command('transfer')
-      .description("copy parts of a checkpoint into a new model (the paper's transfer protocol)"),
-  )
-    .requiredOption('--from <dir>', 'source checkpoint')
-    .option('--to-config <path>', 'target config: an HF config.json or a checkpoint directory')
-    .option('--parts <list>', 'comma list of everything, attn, ffn, ln', 'everything')
-    .option('--embedding-init <how>', 'average | retain | random', 'average')
-    .option('--seed <n>', 'init seed of the target', parseIntOption('--seed', 0), 0)
-    .requiredOption('--out <dir>', 'checkpoint directory to write')
-    .option('--force', 'replace an existing --out that is not a procpt checkpoint')
-    .action(
-      async (
-        opts: ShapeFlags & {
-          from: string;
-          toConfig?: string;
-          parts: string;
-          embeddingInit: string;
-          seed: number;
-          out: string;
-          force?: boolean;
-        },
-      ) => {
-        const init = opts.embeddingInit;
-        if (init !== 'average' && init !== 'retain' && init !== 'random') {
-          throw new ProcptError(
-            'usage',
-            `--embedding-init must be average, retain or random, got ${JSON.stringify(init)}`,
-          );
-        }
-        const spec: TransferSpec = { parts: parseParts(opts.parts), embeddingInit: init };
-        const config = await targetConfig(opts);
-        assertModelFits(config, 'model transfer (target)');
-        const force = opts.force === true;
-        await checkCheckpointOutput(opts.out, { force });
-        await useBackend('cpu');
-        const { model: source } = await loadCheckpoint(opts.from);
-        let target: Gpt;
-        try {
-          target = Gpt.create(config, { seed: opts.seed, where: 'model transfer (target)' });
-        } catch (error) {
-          source.dispose();
-          throw error;
-        }
-        try {
-          transfer(source, target, spec);
-          await saveCheckpoint(
-            opts.out,
-            target,
-            { step: 0, transfer: { from: opts.from, ...spec, seed: opts.seed } },
-            undefined,
-            { force },
-          );
-        } finally {
-          source.dispose();
-          target.dispose();
-        }
-        ctx.result(
-          { out: opts.out, from: opts.from, ...spec, config },
-          () =>
-            `wrote ${opts.out}: ${spec.parts.join('+')} from ${opts.from}, embeddings ${spec.embeddingInit}; ${describeConfig(config)}`,
-        );
-      },
+/** The flags of `procpt model transfer`. */
+export type TransferFlags = ShapeFlags & {
+  from: string;
+  toConfig?: string;
+  parts: string;
+  embeddingInit: string;
+  seed: number;
+  out: string;
+  force?: boolean;
+};
+
+/** The action of `procpt model transfer`. */
+export async function modelTransfer(ctx: CliContext, opts: TransferFlags): Promise<void> {
+  const init = opts.embeddingInit;
+  if (init !== 'average' && init !== 'retain' && init !== 'random') {
+    throw new ProcptError(
+      'usage',
+      `--embedding-init must be average, retain or random, got ${JSON.stringify(init)}`,
     );
+  }
+  const spec: TransferSpec = { parts: parseParts(opts.parts), embeddingInit: init };
+  const config = await targetConfig(opts);
+  assertModelFits(config, 'model transfer (target)');
+  const force = opts.force === true;
+  await checkCheckpointOutput(opts.out, { force });
+  await useBackend('cpu');
+  const { model: source } = await loadCheckpoint(opts.from);
+  let target: Gpt;
+  try {
+    target = Gpt.create(config, { seed: opts.seed, where: 'model transfer (target)' });
+  } catch (error) {
+    source.dispose();
+    throw error;
+  }
+  try {
+    transfer(source, target, spec);
+    await saveCheckpoint(
+      opts.out,
+      target,
+      { step: 0, transfer: { from: opts.from, ...spec, seed: opts.seed } },
+      undefined,
+      { force },
+    );
+  } finally {
+    source.dispose();
+    target.dispose();
+  }
+  ctx.result(
+    { out: opts.out, from: opts.from, ...spec, config },
+    () =>
+      `wrote ${opts.out}: ${spec.parts.join('+')} from ${opts.from}, embeddings ${spec.embeddingInit}; ${describeConfig(config)}`,
+  );
 }
 
 interface JsonlSample {
@@ -282,84 +242,70 @@ async function readSamples(path: string, vocab: number): Promise<JsonlSample[]> 
   return samples;
 }
 
-function registerEval(program: Command, ctx: CliContext): void {
-  // `eval` may also be contributed by @procpt/eval: share the group instead of adding a duplicate.
-  const group =
-    program.commands.find((c) => c.name() === 'eval') ??
-    program.command('eval').description('evaluate checkpoints');
-  group
-    .command('loss')
-    .description('mean masked next-token loss and masked token accuracy over {"tokens","loss"} JSONL')
-    .requiredOption('--checkpoint <dir>', 'checkpoint directory')
-    .requiredOption('--data <file>', 'JSONL with one {"tokens": [...], "loss": [...]} per line')
-    .option('--batch <n>', 'sequences per batch', parseIntOption('--batch', 1, 1_000_000), 32)
-    .option('--backend <name>', BACKEND_HELP, parseBackend, 'auto' as BackendName)
-    .action(async (opts: { checkpoint: string; data: string; batch: number; backend: BackendName }) => {
-      const config = await readCheckpointConfig(opts.checkpoint);
-      const samples = await readSamples(opts.data, config.vocabSize);
-      const tooLong = samples.findIndex((s) => s.tokens.length > config.nPositions);
-      if (tooLong >= 0) {
-        throw new ProcptError(
-          'data',
-          `${opts.data}:${tooLong + 1}: ${samples[tooLong]!.tokens.length} tokens exceed the model's ${config.nPositions} positions`,
-        );
-      }
-      await useBackend(opts.backend);
-      const tf = await import('@tensorflow/tfjs-core');
-      const { model } = await loadCheckpoint(opts.checkpoint);
-      let lossSum = 0;
-      let count = 0;
-      let correct = 0;
-      try {
-        for (let i = 0; i < samples.length; i += opts.batch) {
-          const rows = samples.slice(i, i + opts.batch);
-          const t = Math.max(2, ...rows.map((r) => r.tokens.length));
-          const tok = new Int32Array(rows.length * t); // right-padded with 0; mask 0 there
-          const mask = new Int32Array(rows.length * t);
-          rows.forEach((r, b) => {
-            tok.set(r.tokens, b * t);
-            mask.set(r.loss, b * t);
-          });
-          const x = tf.tensor2d(tok, [rows.length, t], 'int32');
-          const m = tf.tensor2d(mask, [rows.length, t], 'int32');
-          const r = await model.evaluate(x, m);
-          tf.dispose([x, m]);
-          lossSum += r.lossSum;
-          count += r.count;
-          correct += r.correct;
-        }
-      } finally {
-        model.dispose();
-      }
-      if (count === 0)
-        throw new ProcptError('data', `${opts.data}: no scored targets (every loss mask is 0)`);
-      if (!Number.isFinite(lossSum)) {
-        throw new ProcptError('numeric', `loss of ${opts.checkpoint} on ${opts.data} is ${lossSum / count}`, {
-          hint: 'the model overflows on this data; check the checkpoint',
-        });
-      }
-      const value = {
-        checkpoint: opts.checkpoint,
-        data: opts.data,
-        sequences: samples.length,
-        tokens: count,
-        loss: lossSum / count,
-        accuracy: correct / count,
-        backend: opts.backend,
-      };
-      ctx.result(
-        value,
-        () =>
-          `loss ${value.loss.toFixed(4)}  accuracy ${(100 * value.accuracy).toFixed(2)}%  over ${count} scored tokens in ${samples.length} sequences`,
-      );
-    });
+/** The flags of `procpt eval loss`. */
+export interface LossFlags {
+  checkpoint: string;
+  data: string;
+  batch: number;
+  backend: BackendName;
 }
 
-/** `procpt model …` and `procpt eval loss`, over @procpt/model's public API. */
-export const modelCommands: CommandModule = {
-  source: '@procpt/model',
-  register(program, ctx) {
-    registerModel(program, ctx);
-    registerEval(program, ctx);
-  },
-};
+/** The action of `procpt eval loss`. */
+export async function evalLoss(ctx: CliContext, opts: LossFlags): Promise<void> {
+  const config = await readCheckpointConfig(opts.checkpoint);
+  const samples = await readSamples(opts.data, config.vocabSize);
+  const tooLong = samples.findIndex((s) => s.tokens.length > config.nPositions);
+  if (tooLong >= 0) {
+    throw new ProcptError(
+      'data',
+      `${opts.data}:${tooLong + 1}: ${samples[tooLong]!.tokens.length} tokens exceed the model's ${config.nPositions} positions`,
+    );
+  }
+  await useBackend(opts.backend);
+  const tf = await import('@tensorflow/tfjs-core');
+  const { model } = await loadCheckpoint(opts.checkpoint);
+  let lossSum = 0;
+  let count = 0;
+  let correct = 0;
+  try {
+    for (let i = 0; i < samples.length; i += opts.batch) {
+      const rows = samples.slice(i, i + opts.batch);
+      const t = Math.max(2, ...rows.map((r) => r.tokens.length));
+      const tok = new Int32Array(rows.length * t); // right-padded with 0; mask 0 there
+      const mask = new Int32Array(rows.length * t);
+      rows.forEach((r, b) => {
+        tok.set(r.tokens, b * t);
+        mask.set(r.loss, b * t);
+      });
+      const x = tf.tensor2d(tok, [rows.length, t], 'int32');
+      const m = tf.tensor2d(mask, [rows.length, t], 'int32');
+      const r = await model.evaluate(x, m);
+      tf.dispose([x, m]);
+      lossSum += r.lossSum;
+      count += r.count;
+      correct += r.correct;
+    }
+  } finally {
+    model.dispose();
+  }
+  if (count === 0) throw new ProcptError('data', `${opts.data}: no scored targets (every loss mask is 0)`);
+  if (!Number.isFinite(lossSum)) {
+    throw new ProcptError('numeric', `loss of ${opts.checkpoint} on ${opts.data} is ${lossSum / count}`, {
+      hint: 'the model overflows on this data; check the checkpoint',
+    });
+  }
+  const value = {
+    checkpoint: opts.checkpoint,
+    data: opts.data,
+    sequences: samples.length,
+    tokens: count,
+    loss: lossSum / count,
+    accuracy: correct / count,
+    backend: opts.backend,
+  };
+  ctx.result(
+    value,
+    () =>
+      `loss ${value.loss.toFixed(4)}  accuracy ${(100 * value.accuracy).toFixed(2)}%  over ${count} scored tokens in ${samples.length} sequences`,
+  );
+}

@@ -8,7 +8,6 @@ import {
   formatValue,
   fsError,
   parseDecimal,
-  parseIntegerText,
   readTextFileLimited,
 } from '@procpt/core';
 import {
@@ -21,29 +20,23 @@ import {
 } from '@procpt/procgen';
 import * as tokenizer from '@procpt/tokenizer';
 import { SHARD_MAX_TOKENS } from '@procpt/tokenizer';
-import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import type { CommandModule } from '../program.js';
+import { showProgress } from '../flags.js';
 
-/** The flags of `procpt gen` as commander hands them over (strings, validated here). */
+/** The flags of `procpt gen` as commander hands them over (numbers parsed by the flags' parsers). */
 export interface GenFlags {
   list?: boolean;
-  n?: string;
-  tokens?: string;
-  seed?: string;
-  start?: string;
+  n?: number;
+  tokens?: number;
+  seed?: number;
+  start?: number;
   format: string;
   out?: string;
   spec?: string;
   shuffled?: boolean;
-  workers?: string;
+  workers?: number;
   force?: boolean;
-}
-
-/** A count flag: a non-negative safe integer in plain decimal, scientific notation allowed (`1e9`). */
-function count(flag: string, raw: string | undefined, max?: number): number | undefined {
-  if (raw === undefined) return undefined;
-  return parseIntegerText(raw, flag, { min: 0, ...(max === undefined ? {} : { max }) });
+  progress?: boolean;
 }
 
 /** Names a `--<param>` flag may have: lower-case words joined by dashes (no `__proto__`, no `--1`). */
@@ -115,7 +108,7 @@ async function readSpec(raw: string): Promise<GeneratorSpec> {
 /** The generator spec of a `gen` invocation: `<type> --<param> value …`, or `--spec`. */
 export async function buildSpec(flags: GenFlags, args: readonly string[]): Promise<GeneratorSpec> {
   const { type, params } = parseRest(args);
-  const seed = count('--seed', flags.seed);
+  const seed = flags.seed;
   let spec: GeneratorSpec;
   if (flags.spec !== undefined) {
     if (type !== undefined || Object.keys(params).length > 0) {
@@ -258,8 +251,8 @@ async function writeBin(spec: GeneratorSpec, gen: Generator, flags: GenFlags, ct
     throw new ProcptError('usage', '--format bin needs --out PATH (a .bin token shard)');
   // A shard holds at most 2^31 - 1 tokens (its header stores the count as an int32): refused
   // here, before a minute of generation, not when the writer overflows.
-  const samples = count('--n', flags.n);
-  const tokens = count('--tokens', flags.tokens, SHARD_MAX_TOKENS);
+  const samples = flags.n;
+  const tokens = flags.tokens;
   if ((samples === undefined) === (tokens === undefined)) {
     throw new ProcptError('usage', '--format bin needs exactly one of --n (samples) and --tokens');
   }
@@ -272,10 +265,7 @@ async function writeBin(spec: GeneratorSpec, gen: Generator, flags: GenFlags, ct
       },
     );
   }
-  const workers =
-    flags.workers === undefined
-      ? undefined
-      : parseIntegerText(flags.workers, '--workers', { min: 1, limit: 'workers' });
+  const workers = flags.workers;
   // Looked up at run time so a tokenizer build without shards gives a clear error, not a crash.
   const Writer = (tokenizer as Record<string, unknown>).ShardWriter as { open?: OpenShard } | undefined;
   if (typeof Writer?.open !== 'function') {
@@ -286,12 +276,17 @@ async function writeBin(spec: GeneratorSpec, gen: Generator, flags: GenFlags, ct
   }
   const writer = await Writer.open(out, { vocabSize: gen.vocabSize, force: flags.force === true });
   const total = tokens ?? (samples as number) * gen.maxLength;
-  const progress = new Progress({ unit: 'tokens', total, label: `gen ${gen.type}`, silent: ctx.json });
+  const progress = new Progress({
+    unit: 'tokens',
+    total,
+    label: `gen ${gen.type}`,
+    silent: !showProgress(ctx, flags),
+  });
   const started = performance.now();
   let written = 0;
   try {
     for await (const chunk of generateTokenChunks(spec, {
-      start: count('--start', flags.start) ?? 0,
+      start: flags.start ?? 0,
       ...(tokens === undefined ? { samples: samples as number } : { tokens }),
       ...(workers === undefined ? {} : { workers }),
     })) {
@@ -318,49 +313,17 @@ async function writeBin(spec: GeneratorSpec, gen: Generator, flags: GenFlags, ct
   }
 }
 
-/** `procpt gen` (from `@procpt/procgen`). */
-export const procgenCommands: CommandModule = {
-  source: '@procpt/procgen',
-  register(program, ctx) {
-    program
-      .command('gen')
-      .usage('<type> [--n N] [--seed S] [--start I] [--<param> value ...] [--format jsonl|bin] [--out PATH]')
-      .description(
-        'generate procedural data (JSONL samples or an llm.c .bin token shard); --list shows the types',
-      )
-      .option('--list', 'list the types with their parameters and defaults')
-      .option('--n <samples>', 'number of samples (jsonl default 10)')
-      .option('--tokens <count>', 'bin only: exactly this many tokens (e.g. 1e9)')
-      .option('--seed <seed>', "seed (default 42, the paper's)")
-      .option('--start <index>', 'first sample index (default 0)')
-      .option('--format <format>', 'jsonl | bin', 'jsonl')
-      .option('--out <path>', 'output file (jsonl: "-" or none = stdout); written atomically')
-      .option('--spec <json|file>', 'a full spec instead of <type> and params (for mixture / shuffled)')
-      .option('--shuffled', 'the shuffled control of the type (tokens of each sample permuted)')
-      .option('--workers <n>', 'bin: generation threads (default: all cores)')
-      .option('--force', 'replace an existing --out that procpt did not write')
-      .allowUnknownOption()
-      .allowExcessArguments()
-      .action(async (flags: GenFlags, cmd: Command) => {
-        if (flags.list) return printList(ctx);
-        const spec = await buildSpec(flags, cmd.args);
-        const gen = createGenerator(spec);
-        if (flags.format === 'jsonl') {
-          if (flags.tokens !== undefined)
-            throw new ProcptError('usage', '--tokens is for --format bin; use --n');
-          if (flags.workers !== undefined)
-            throw new ProcptError('usage', '--workers is for --format bin; jsonl is written by one thread');
-          return writeJsonl(
-            gen,
-            count('--start', flags.start) ?? 0,
-            count('--n', flags.n) ?? 10,
-            flags.out,
-            ctx,
-            flags.force === true,
-          );
-        }
-        if (flags.format === 'bin') return writeBin(spec, gen, flags, ctx);
-        throw new ProcptError('usage', `--format must be jsonl or bin, got ${formatValue(flags.format)}`);
-      });
-  },
-};
+/** The action of `procpt gen`: `args` are what commander left over (the type and its `--<param>` flags). */
+export async function gen(ctx: CliContext, flags: GenFlags, args: readonly string[]): Promise<void> {
+  if (flags.list) return printList(ctx);
+  const spec = await buildSpec(flags, args);
+  const generator = createGenerator(spec);
+  if (flags.format === 'jsonl') {
+    if (flags.tokens !== undefined) throw new ProcptError('usage', '--tokens is for --format bin; use --n');
+    if (flags.workers !== undefined)
+      throw new ProcptError('usage', '--workers is for --format bin; jsonl is written by one thread');
+    return writeJsonl(generator, flags.start ?? 0, flags.n ?? 10, flags.out, ctx, flags.force === true);
+  }
+  if (flags.format === 'bin') return writeBin(spec, generator, flags, ctx);
+  throw new ProcptError('usage', `--format must be jsonl or bin, got ${formatValue(flags.format)}`);
+}

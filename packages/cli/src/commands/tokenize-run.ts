@@ -11,9 +11,8 @@ import {
   readTextChunks,
   tokenizeToShard,
 } from '@procpt/tokenizer';
-import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import type { CommandModule } from '../program.js';
+import { showProgress } from '../flags.js';
 
 /** What an input format gives `procpt tokenize`: documents, streamed, and the bytes to expect. */
 export interface TokenizeInput {
@@ -52,7 +51,8 @@ const textFormat: TokenizeInputFormat = {
 /** Input formats by name; the first is the default. */
 export const tokenizeInputFormats: Record<string, TokenizeInputFormat> = { text: textFormat };
 
-interface TokenizeFlags {
+/** The flags of `procpt tokenize`. */
+export interface TokenizeFlags {
   tokenizer: string;
   in: string;
   out: string;
@@ -96,7 +96,7 @@ function pickSeparator(flags: TokenizeFlags, tokenizer: Tokenizer): SeparatorPol
 }
 
 /** C4 / CodeParrot / DM-Math inputs, read by @procpt/corpora with the paper's joining rules. */
-const CORPUS_FORMATS = ['c4', 'codeparrot', 'dm-math'] as const;
+export const CORPUS_FORMATS = ['c4', 'codeparrot', 'dm-math'] as const;
 
 async function runCorpusTokenize(flags: TokenizeFlags, format: CorpusFormat, ctx: CliContext): Promise<void> {
   if (flags.onError !== 'stop' && flags.onError !== 'skip') {
@@ -107,7 +107,7 @@ async function runCorpusTokenize(flags: TokenizeFlags, format: CorpusFormat, ctx
   const progress = new Progress({
     unit: 'bytes',
     label: 'tokenize',
-    silent: !flags.progress,
+    silent: !showProgress(ctx, flags),
     stream: ctx.stderr,
   });
   const controller = new AbortController();
@@ -166,7 +166,8 @@ async function runCorpusTokenize(flags: TokenizeFlags, format: CorpusFormat, ctx
   }
 }
 
-async function runTokenize(flags: TokenizeFlags, ctx: CliContext): Promise<void> {
+/** The action of `procpt tokenize`. */
+export async function runTokenize(flags: TokenizeFlags, ctx: CliContext): Promise<void> {
   if (flags.format === 'auto') flags.format = await detectFormat(flags.in);
   // include/exclude globs are applied by the @procpt/corpora readers, for every format
   if (
@@ -189,7 +190,7 @@ async function runTokenize(flags: TokenizeFlags, ctx: CliContext): Promise<void>
   const progress = new Progress({
     unit: 'bytes',
     label: 'tokenize',
-    silent: !flags.progress,
+    silent: !showProgress(ctx, flags),
     stream: ctx.stderr,
   });
   const input = await format.open(flags.in, (bytes) => progress.tick(bytes, `${formatCount(tokens)} tokens`));
@@ -239,42 +240,3 @@ async function runTokenize(flags: TokenizeFlags, ctx: CliContext): Promise<void>
     process.off('SIGINT', onSignal);
   }
 }
-
-function register(program: Command, ctx: CliContext): void {
-  program
-    .command('tokenize')
-    .description('tokenize text files into an llm.c-layout token shard (.bin)')
-    .requiredOption('--tokenizer <name>', 'gpt2 (GPT-2 BPE) or char (DM-Math characters)')
-    .requiredOption('--in <path>', 'input file or directory (read recursively, sorted, hidden files skipped)')
-    .requiredOption('--out <file>', 'shard to write (.bin); written atomically')
-    .option(
-      '--format <name>',
-      `input format: auto (from name/content), ${[...CORPUS_FORMATS, ...Object.keys(tokenizeInputFormats)].join(', ')}`,
-      'auto',
-    )
-    .option(
-      '--include <glob...>',
-      'only files matching these globs (relative to --in; *.py matches at any depth)',
-    )
-    .option('--exclude <glob...>', 'skip files matching these globs')
-    .option(
-      '--on-error <policy>',
-      'c4/codeparrot/dm-math: a malformed record stops (stop) or is skipped and counted (skip)',
-      'stop',
-    )
-    .option(
-      '--separator <policy>',
-      'between documents: eot (end-of-text id) or none; default eot when the tokenizer has one',
-    )
-    .option(
-      '--end-of-text <policy>',
-      'gpt2: a literal <|endoftext|> in the text is text or special (id 50256)',
-      'text',
-    )
-    .option('--no-progress', 'no progress bar on stderr')
-    .option('--force', 'replace an existing --out that is not a token shard')
-    .action((flags: TokenizeFlags) => runTokenize(flags, ctx));
-}
-
-/** `procpt tokenize`, from @procpt/tokenizer. */
-export const tokenizeCommands: CommandModule = { source: '@procpt/tokenizer', register };

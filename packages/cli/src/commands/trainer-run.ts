@@ -2,16 +2,11 @@ import { ProcptError, onInterrupt } from '@procpt/core';
 import { RUN_RECIPES, resolveRecipe, runRecipeNames } from '@procpt/paper';
 import { applySets, readConfigFile, runTraining } from '@procpt/runner';
 import { type BackendPreference, benchTrain, listBackends } from '@procpt/trainer-gpu';
-import type { Command } from 'commander';
-import { BACKEND_HELP, parseBackend, silenceTfjsBanner } from '../backend-option.js';
-import { type CliContext, parseIntOption, parseNumberOption } from '../context.js';
-import type { CommandModule } from '../program.js';
+import type { CliContext } from '../context.js';
+import { showProgress } from '../flags.js';
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-interface TrainFlags {
+/** The flags of `procpt train`. */
+export interface TrainFlags {
   config?: string;
   recipe?: string;
   set: string[];
@@ -23,7 +18,8 @@ interface TrainFlags {
   gpuMemory?: number;
 }
 
-async function train(ctx: CliContext, flags: TrainFlags): Promise<void> {
+/** The action of `procpt train`. */
+export async function train(ctx: CliContext, flags: TrainFlags): Promise<void> {
   if (flags.listRecipes) {
     ctx.result(
       Object.fromEntries(
@@ -44,7 +40,6 @@ async function train(ctx: CliContext, flags: TrainFlags): Promise<void> {
   // validated with the config (a positive number of MB)
   if (flags.gpuMemory !== undefined) raw = applySets(raw, [`guards.gpuMemoryMB=${flags.gpuMemory}`]);
   const config = resolveRecipe(raw, flags.config ?? `recipe ${flags.recipe}`);
-  await silenceTfjsBanner();
   const controller = new AbortController();
   // first Ctrl-C / SIGTERM: checkpoint and stop; a second one exits at once (temp files removed, lock released)
   const stopListening = onInterrupt(() => {
@@ -57,7 +52,7 @@ async function train(ctx: CliContext, flags: TrainFlags): Promise<void> {
       ...(flags.force ? { force: true } : {}),
       ...(flags.backend ? { backend: flags.backend } : {}),
       signal: controller.signal,
-      progress: flags.progress && !ctx.json,
+      progress: showProgress(ctx, flags),
       onInfo: (line) => ctx.warn(line),
       onWarn: (line) => ctx.warn(`warning: ${line}`),
     });
@@ -84,7 +79,8 @@ async function train(ctx: CliContext, flags: TrainFlags): Promise<void> {
   }
 }
 
-interface BenchFlags {
+/** The flags of `procpt bench train`. */
+export interface BenchFlags {
   size: string;
   vocab: number;
   context: number;
@@ -95,99 +91,37 @@ interface BenchFlags {
   peakFlops?: number;
 }
 
-/** `procpt backends`, `procpt train`, `procpt bench train` (from @procpt/trainer-gpu). */
-export const trainerCommands: CommandModule = {
-  source: '@procpt/trainer-gpu',
-  register(program: Command, ctx: CliContext) {
-    program
-      .command('backends')
-      .description('list the tfjs backends procpt can train on here, and what each needs')
-      .action(async () => {
-        await silenceTfjsBanner();
-        const rows = await listBackends();
-        ctx.result(rows, () =>
-          rows
-            .map(
-              (r) =>
-                `${r.name.padEnd(15)} ${r.status.padEnd(10)} ${r.package}${r.reason && r.status !== 'available' ? `: ${r.reason}` : ''}${r.detail ? `\n${' '.repeat(16)}${r.detail}` : ''}\n${' '.repeat(16)}needs: ${r.needs}`,
-            )
-            .join('\n'),
-        );
-      });
+/** The action of `procpt backends`. */
+export async function backends(ctx: CliContext): Promise<void> {
+  const rows = await listBackends();
+  ctx.result(rows, () =>
+    rows
+      .map(
+        (r) =>
+          `${r.name.padEnd(15)} ${r.status.padEnd(10)} ${r.package}${r.reason && r.status !== 'available' ? `: ${r.reason}` : ''}${r.detail ? `\n${' '.repeat(16)}${r.detail}` : ''}\n${' '.repeat(16)}needs: ${r.needs}`,
+      )
+      .join('\n'),
+  );
+}
 
-    program
-      .command('train')
-      .description(
-        "train a GPT from a run config (YAML/JSON) or one of the paper's recipes into runs/<name>/",
-      )
-      .option('-c, --config <file>', 'run config (.yaml, .yml or .json)')
-      .option('--recipe <name>', "start from one of the paper's run recipes (see --list-recipes)")
-      .option(
-        '-s, --set <key=value>',
-        'override a config field, e.g. optimizer.lr=1e-3 (repeatable)',
-        collect,
-        [],
-      )
-      .option('-b, --backend <name>', `${BACKEND_HELP} (overrides the config)`, parseBackend)
-      .option(
-        '-r, --resume <dir>',
-        'resume from a run directory or a checkpoint directory (appends to the run)',
-      )
-      .option('--force', 'start the run again in a folder that already holds it (finished or interrupted)')
-      .option(
-        '--gpu-memory <MB>',
-        'GPU memory a webgpu run may use, checked before training (WebGPU does not report it; sets guards.gpuMemoryMB)',
-        parseNumberOption('--gpu-memory'),
-      )
-      .option('--no-progress', 'no progress bar')
-      .option('--list-recipes', "list the paper's run recipes and exit")
-      .action(async (flags: TrainFlags) => train(ctx, flags));
-
-    const bench =
-      program.commands.find((c) => c.name() === 'bench') ??
-      program.command('bench').description('benchmarks');
-    bench
-      .command('train')
-      .description(
-        'time training steps: tokens/s, ms/step, MFU and the trainer overhead over the bare model step',
-      )
-      .option('--size <nLayer_nHead_dModel>', 'model size', '2_4_128')
-      .option('--vocab <n>', 'vocabulary size', parseIntOption('--vocab', { min: 2, limit: 'vocab' }), 64)
-      .option(
-        '--context <n>',
-        'context length',
-        parseIntOption('--context', { min: 2, limit: 'positions' }),
-        128,
-      )
-      .option('--batch <n>', 'batch size', parseIntOption('--batch', 1), 16)
-      .option('--steps <n>', 'timed steps', parseIntOption('--steps', 1), 10)
-      .option('--warmup <n>', 'untimed warm-up steps', parseIntOption('--warmup', 0), 2)
-      .option('-b, --backend <name>', BACKEND_HELP, parseBackend, 'auto')
-      .option(
-        '--peak-flops <n>',
-        'device peak FLOP/s for MFU (default: measured dense matmul)',
-        parseNumberOption('--peak-flops', { min: 0, minExclusive: true }),
-      )
-      .action(async (flags: BenchFlags) => {
-        await silenceTfjsBanner();
-        const r = await benchTrain({ ...flags, ...(flags.peakFlops ? { peakFlops: flags.peakFlops } : {}) });
-        const out = {
-          backend: r.backend,
-          tokensPerSecond: r.tokensPerSecond,
-          msPerStep: r.msPerStep,
-          mfu: r.mfu,
-          device: r.device,
-          peakFlops: r.peakFlops,
-          peakSource: r.peakSource,
-          bareMsPerStep: r.bareMsPerStep,
-          trainerOverhead: r.trainerOverhead,
-          shape: r.shape,
-        };
-        ctx.result(
-          out,
-          () =>
-            `${r.backend} (${r.device}): ${r.tokensPerSecond} tokens/s, ${r.msPerStep} ms/step, MFU ${(100 * r.mfu).toFixed(1)}% of ${(r.peakFlops / 1e9).toFixed(1)} GFLOP/s (${r.peakSource}); bare model step ${r.bareMsPerStep} ms, trainer overhead ${(100 * r.trainerOverhead).toFixed(1)}%`,
-        );
-      });
-  },
-};
+/** The action of `procpt bench train`. */
+export async function benchTrainCommand(ctx: CliContext, flags: BenchFlags): Promise<void> {
+  const r = await benchTrain({ ...flags, ...(flags.peakFlops ? { peakFlops: flags.peakFlops } : {}) });
+  const out = {
+    backend: r.backend,
+    tokensPerSecond: r.tokensPerSecond,
+    msPerStep: r.msPerStep,
+    mfu: r.mfu,
+    device: r.device,
+    peakFlops: r.peakFlops,
+    peakSource: r.peakSource,
+    bareMsPerStep: r.bareMsPerStep,
+    trainerOverhead: r.trainerOverhead,
+    shape: r.shape,
+  };
+  ctx.result(
+    out,
+    () =>
+      `${r.backend} (${r.device}): ${r.tokensPerSecond} tokens/s, ${r.msPerStep} ms/step, MFU ${(100 * r.mfu).toFixed(1)}% of ${(r.peakFlops / 1e9).toFixed(1)} GFLOP/s (${r.peakSource}); bare model step ${r.bareMsPerStep} ms, trainer overhead ${(100 * r.trainerOverhead).toFixed(1)}%`,
+  );
+}
