@@ -350,8 +350,15 @@ describe('finding 9: bad input accepted', () => {
   });
 
   it('--workers 0, --length 0x10 and gen dyck --__proto__ 3 are usage errors', async () => {
+    // numbers are parsed with the flag, the same way in every command: --workers 0 is out of bounds
+    // before the format is looked at
     expectFailure(
       await runProcpt(['gen', 'dyck', '--n', '1', '--workers', '0']),
+      2,
+      /--workers must be an integer in \[1, \d+\], got "0"/,
+    );
+    expectFailure(
+      await runProcpt(['gen', 'dyck', '--n', '1', '--workers', '2']),
       2,
       /--workers is for --format bin/,
     );

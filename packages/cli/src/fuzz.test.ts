@@ -11,7 +11,7 @@ import { ProcptError } from '@procpt/core';
 import { createGenerator } from '@procpt/procgen';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSpec } from './commands/procgen.js';
+import { buildSpec } from './commands/procgen-run.js';
 import { type CliRun, runProcpt } from './testing.js';
 
 let root: string;

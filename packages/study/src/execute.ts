@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type FolderLock,
@@ -27,6 +26,13 @@ import {
   runStatus,
 } from './run-state.js';
 import { recordInvocation, writePlanFiles } from './manifest.js';
+import {
+  type DispatchEntry,
+  type DispatchOptions,
+  assertDepsComplete,
+  claimSavedRun,
+  planDispatch,
+} from './status.js';
 import { ensureSemanticData, finishSemantic } from './semantic.js';
 import { scoreWarmup } from './warmup-eval.js';
 
@@ -152,30 +158,43 @@ async function finishFinetune(run: PlannedRun): Promise<void> {
   }
 }
 
+/** Options of {@link executeRun}. */
+export interface ExecuteRunOptions extends ExecuteOptions {
+  /**
+   * The run folder's lock, when the caller took it (`claimSavedRun`); `executeRun` releases it. Without
+   * it, `executeRun` takes the lock itself.
+   */
+  lock?: FolderLock;
+}
+
 /**
  * Executes one planned run in this process: skipped when complete; resumed from its newest checkpoint
  * when interrupted; evaluated only when its weights are final. Writes `study-run.json`, then the
- * completion marker (`warmup.json` or eval's `result.json`).
+ * completion marker (`warmup.json` or eval's `result.json`). A run whose dependencies are not complete,
+ * or whose folder another process holds, is a `usage` ProcptError (exit 2) naming them.
  */
 export async function executeRun(
   plan: StudyPlan,
   run: PlannedRun,
-  options: ExecuteOptions = {},
+  options: ExecuteRunOptions = {},
 ): Promise<'skipped' | 'executed'> {
-  const status = runStatus(run);
-  if (status === 'complete') return 'skipped';
-  for (const dep of run.deps) {
-    const d = plan.runs.find((r) => r.id === dep);
-    if (!d || runStatus(d) !== 'complete') {
-      throw new ProcptError('runtime', `run ${run.id} needs ${dep}, which is not complete`);
-    }
+  const { lock: held, ...rest } = options;
+  try {
+    if (runStatus(run) === 'complete') return 'skipped';
+    assertDepsComplete(plan, run);
+  } catch (error) {
+    await held?.release();
+    throw error;
   }
   const started = performance.now();
-  await ensureDir(run.dir);
-  const lock = await acquireFolderLock(run.dir, { what: `study run ${run.id}` });
+  let lock = held;
+  if (!lock) {
+    await ensureDir(run.dir);
+    lock = await acquireFolderLock(run.dir, { what: `study run ${run.id}` });
+  }
   try {
     recoverRunFolder(run.dir); // what a killed invocation left, now that no one else writes here
-    return await executeLocked(plan, run, options, runStatus(run), started, lock);
+    return await executeLocked(plan, run, rest, runStatus(run), started, lock);
   } finally {
     await lock.release();
   }
@@ -193,7 +212,12 @@ async function executeLocked(
   await claimRunDir(run);
   const backend = await selectBackend((options.backend ?? 'auto') as BackendPreference);
   if (status !== 'trained') {
-    if (run.semantic) await ensureSemanticData(run);
+    if (run.semantic) {
+      await ensureSemanticData(run, {
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onWarn ? { onWait: options.onWarn } : {}),
+      });
+    }
     let config: RunConfigInput = run.config;
     if (run.assemble) {
       const initDir = join(run.dir, 'init');
@@ -225,15 +249,76 @@ async function executeLocked(
   return 'executed';
 }
 
-/** Executes the run `id` of the plan saved in `out` (what a `--jobs` worker process calls). */
-export async function executeSavedRun(out: string, id: string, options: ExecuteOptions = {}): Promise<void> {
-  const path = join(out, 'plan.json');
-  if (!existsSync(path))
-    throw new ProcptError('usage', `${out} has no plan.json: run \`procpt study run\` first`);
-  const plan = JSON.parse(await readFile(path, 'utf8')) as StudyPlan;
-  const run = plan.runs.find((r) => r.id === id);
-  if (!run) throw new ProcptError('usage', `no run ${JSON.stringify(id)} in ${path}`);
-  await executeRun(plan, run, options);
+/**
+ * Executes the run `id` of the plan saved in `out` (what `procpt study exec-run` does, on this machine or
+ * any other that sees `out` at the same path): `skipped` when the run is complete; a `usage` ProcptError
+ * (exit 2) when a dependency is not complete or another process holds the run.
+ */
+export async function executeSavedRun(
+  out: string,
+  id: string,
+  options: ExecuteOptions = {},
+): Promise<'skipped' | 'executed'> {
+  const claim = await claimSavedRun(out, id);
+  if (!claim) return 'skipped';
+  return executeRun(claim.plan, claim.run, { ...options, lock: claim.lock });
+}
+
+/** Options of {@link writeStudyPlan}. */
+export interface WritePlanOptions {
+  /** Write into an `out` folder that already holds files but no study (nothing there is deleted). */
+  force?: boolean;
+}
+
+/** Checks the study folder (`runStudy`'s rules) and takes its lock: a second study process is refused. */
+async function lockStudyFolder(plan: StudyPlan, force: boolean): Promise<FolderLock> {
+  await prepareOutput(plan.out, {
+    kind: 'container',
+    force,
+    owned: (p) => existsSync(join(p, 'study.json')) || existsSync(join(p, 'plan.json')),
+    what: 'study folder',
+  });
+  await ensureDir(plan.out);
+  return acquireFolderLock(plan.out, { what: 'study' });
+}
+
+/**
+ * Writes `<out>/plan.json` and `study.json` under the study folder's lock, as `runStudy` does before it
+ * runs anything, and returns the plan's runs as commands (`procpt study plan`): the hand-off to a
+ * scheduler that runs `procpt study exec-run` on many machines. A folder that holds files but no study
+ * is refused unless `force`; one that holds a study of another preset is refused.
+ */
+export async function writeStudyPlan(
+  plan: StudyPlan,
+  options: WritePlanOptions & DispatchOptions = {},
+): Promise<DispatchEntry[]> {
+  const lock = await lockStudyFolder(plan, options.force === true);
+  try {
+    await writePlanFiles(plan);
+  } finally {
+    await lock.release();
+  }
+  return planDispatch(plan, options);
+}
+
+/**
+ * Recovers what a killed writer left in a run folder, unless another process holds the folder: on shared
+ * storage that may be a worker on another machine, whose files in flight must not be touched.
+ */
+async function recoverIfFree(run: PlannedRun): Promise<void> {
+  if (!existsSync(run.dir)) return;
+  let lock: FolderLock;
+  try {
+    lock = await acquireFolderLock(run.dir, { what: `study run ${run.id}` });
+  } catch (error) {
+    if (error instanceof ProcptError && error.code === 'usage') return; // held: its holder recovers it
+    throw error;
+  }
+  try {
+    recoverRunFolder(run.dir);
+  } finally {
+    await lock.release();
+  }
 }
 
 /**
@@ -244,16 +329,9 @@ export async function executeSavedRun(out: string, id: string, options: ExecuteO
  * An `out` folder that holds files but no study is refused unless `force`.
  */
 export async function runStudy(plan: StudyPlan, options: ExecuteOptions = {}): Promise<StudyOutcome> {
-  await prepareOutput(plan.out, {
-    kind: 'container',
-    force: options.force === true,
-    owned: (p) => existsSync(join(p, 'study.json')) || existsSync(join(p, 'plan.json')),
-    what: 'study folder',
-  });
-  await ensureDir(plan.out);
-  const lock = await acquireFolderLock(plan.out, { what: 'study' });
+  const lock = await lockStudyFolder(plan, options.force === true);
   try {
-    for (const run of plan.runs) recoverRunFolder(run.dir);
+    for (const run of plan.runs) await recoverIfFree(run);
     return await runStudyLocked(plan, options);
   } finally {
     await lock.release();

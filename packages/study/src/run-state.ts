@@ -2,11 +2,10 @@ import { existsSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ProcptError, writeJsonAtomic } from '@procpt/core';
-import { RUN_SUMMARY_FILE } from '@procpt/eval';
 import type { PlannedRun } from './plan/index.js';
 
-/** Written last by a finished warm-up run: its completion marker and its own task accuracy. */
-export const WARMUP_FILE = 'warmup.json';
+export { WARMUP_FILE, markerPath, runStatus } from './status.js';
+export type { RunStatus } from './status.js';
 /** Per-run record of the study: backend, wall time, resumes (written before the completion marker). */
 export const STUDY_RUN_FILE = 'study-run.json';
 /** The run's settings as planned; a rerun with other settings is refused instead of mixed in. */
@@ -45,22 +44,6 @@ export interface StudyRunRecord {
   /** True when the run was resumed from a checkpoint of an interrupted invocation. */
   resumed: boolean;
   finishedAt: string;
-}
-
-/** Where a run stands on disk. */
-export type RunStatus = 'complete' | 'trained' | 'interrupted' | 'pending';
-
-/** The completion marker of a run: `result.json` for fine-tunes, `warmup.json` for warm-ups. */
-export function markerPath(run: PlannedRun): string {
-  return join(run.dir, run.stage === 'pretrain' ? WARMUP_FILE : RUN_SUMMARY_FILE);
-}
-
-/** complete (marker present), trained (final weights, not yet evaluated), interrupted (checkpoints), pending. */
-export function runStatus(run: PlannedRun): RunStatus {
-  if (existsSync(markerPath(run))) return 'complete';
-  if (existsSync(join(run.dir, 'final', 'procpt.json'))) return 'trained';
-  if (existsSync(join(run.dir, 'checkpoints'))) return 'interrupted';
-  return 'pending';
 }
 
 /**

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeJsonAtomic } from '@procpt/core';
+import { type FolderLock, ProcptError, acquireFolderLock, writeJsonAtomic } from '@procpt/core';
 import { DmMathSource, prepareCorpus } from '@procpt/corpora';
 import {
   type MathProblem,
@@ -15,18 +15,56 @@ import { CharTokenizer } from '@procpt/tokenizer';
 import { readMetrics } from '@procpt/trainer-gpu';
 import type { PlannedRun } from './plan/index.js';
 
-/** Writes the domain's train/val token shards unless an earlier run already did. */
-export async function ensureSemanticData(run: PlannedRun): Promise<void> {
+/**
+ * Takes a folder's lock, waiting while another live process holds it (`signal` stops the wait);
+ * `onWait` is called once, with the holder's message, when it has to wait.
+ */
+export async function waitForFolderLock(
+  folder: string,
+  what: string,
+  options: { signal?: AbortSignal; onWait?: (message: string) => void; pollMs?: number } = {},
+): Promise<FolderLock> {
+  let told = false;
+  for (;;) {
+    try {
+      return await acquireFolderLock(folder, { what });
+    } catch (error) {
+      if (!(error instanceof ProcptError) || error.code !== 'usage') throw error;
+      if (!told) options.onWait?.(`waiting: ${error.message}`);
+      told = true;
+    }
+    if (options.signal?.aborted)
+      throw new ProcptError('interrupted', `interrupted while waiting for ${folder}`);
+    await new Promise((r) => setTimeout(r, options.pollMs ?? 1000));
+  }
+}
+
+/**
+ * Writes the domain's train/val token shards unless an earlier run already did. The data folder is shared
+ * by every run of the domain, which may run at once (`--jobs`, or workers on other machines): one of them
+ * prepares it under the folder's lock while the others wait.
+ */
+export async function ensureSemanticData(
+  run: PlannedRun,
+  options: { signal?: AbortSignal; onWait?: (message: string) => void } = {},
+): Promise<void> {
   const { domain, dataDir, mathPerModule, maxDocuments } = run.semantic!;
-  if (existsSync(join(dataDir, 'manifest.json'))) return;
-  await prepareCorpus({
-    domain,
-    out: dataDir,
-    // the study's own data folder (inside --out): what a killed earlier invocation left is replaced
-    force: true,
-    perModule: mathPerModule,
-    ...(maxDocuments === undefined ? {} : { maxDocuments }),
-  });
+  const manifest = join(dataDir, 'manifest.json');
+  if (existsSync(manifest)) return;
+  const lock = await waitForFolderLock(dataDir, `study ${domain} data`, options);
+  try {
+    if (existsSync(manifest)) return; // prepared by the process we waited for
+    await prepareCorpus({
+      domain,
+      out: dataDir,
+      // the study's own data folder (inside --out): what a killed earlier invocation left is replaced
+      force: true,
+      perModule: mathPerModule,
+      ...(maxDocuments === undefined ? {} : { maxDocuments }),
+    });
+  } finally {
+    await lock.release();
+  }
 }
 
 /** Interpolate-split problems scored for the math domain's problem accuracy. */

@@ -236,6 +236,19 @@ function firstLine(error: unknown): string {
   return (text.split('\n').find((l) => l.trim() !== '') ?? text).trim();
 }
 
+/**
+ * tfjs's cpu backend (and procpt-native, built on it) prints "Hi, looks like you are running TensorFlow.js
+ * in Node.js. To speed things up dramatically, install our node backend…" on its first tensor. procpt
+ * already picks tfjs-node when it is installed (and says what it picked), so the banner is only noise:
+ * it is silenced here, where every procpt program activates its backend (the CLI, study workers, library
+ * callers of `selectBackend`, `runTraining` and `benchTrain`). Only that message: tfjs's other warnings
+ * stay, and its global `PROD` flag is left alone. (`firstUse` is the backend's own once-only switch for it.)
+ */
+function silenceNodeBanner(): void {
+  const backend = tf.backend() as unknown as { firstUse?: unknown };
+  if (typeof backend.firstUse === 'boolean') backend.firstUse = false;
+}
+
 async function activate(name: BackendName, options: SelectOptions, auto: boolean): Promise<void> {
   const spec = SPECS[name];
   const missing = missingPackage(spec);
@@ -249,6 +262,7 @@ async function activate(name: BackendName, options: SelectOptions, auto: boolean
     if (!(await tf.setBackend(spec.tfName)))
       throw new Error(`tf.setBackend('${spec.tfName}') returned false`);
     await tf.ready();
+    silenceNodeBanner();
   } catch (error) {
     if (error instanceof ProcptError) throw error;
     throw new ProcptError('backend', `backend ${name} (${spec.pkg}) failed to load: ${firstLine(error)}`, {

@@ -1,11 +1,8 @@
-import { Progress, ProcptError } from '@procpt/core';
-import { DiagnosticDataset, aggregateRunDirs, diagnosticTask, evaluateDiagnostic } from '@procpt/eval';
-import { STUDY_PRESET_NAMES, diagnosticProtocol } from '@procpt/paper';
-import type { BackendPreference } from '@procpt/trainer-gpu';
-import { BACKEND_HELP, parseBackend, silenceTfjsBanner } from '../backend-option.js';
 import type { Command } from 'commander';
 import { parseIntOption } from '../context.js';
+import { BACKEND_HELP, STUDY_PRESET_NAMES, parseBackend, progressOption } from '../flags.js';
 import type { CommandModule } from '../program.js';
+import type { AggregateFlags, DiagFlags } from './eval-run.js';
 
 /**
  * The `eval` command group, shared with other packages' modules (the model package adds `eval loss`):
@@ -18,15 +15,16 @@ export function evalGroup(program: Command): Command {
   );
 }
 
-const pct = (x: number) => (Number.isNaN(x) ? 'n/a' : `${(100 * x).toFixed(2)}%`);
-
-/** `procpt eval diag | aggregate | protocol` (from `@procpt/eval`). */
+/**
+ * `procpt eval diag | aggregate | protocol` (from `@procpt/eval`); the actions live in `eval-run.ts`,
+ * loaded when one runs.
+ */
 export const evalCommands: CommandModule = {
   source: '@procpt/eval',
   register(program, ctx) {
     const group = evalGroup(program);
 
-    group
+    const diag = group
       .command('diag')
       .description(
         "accuracy of a checkpoint on a diagnostic task's fixed test set (the paper's metric and strict exact match)",
@@ -43,61 +41,10 @@ export const evalCommands: CommandModule = {
         parseIntOption('--seed', 0),
       )
       .option('--batch <rows>', 'examples per forward pass', parseIntOption('--batch', 1, 100_000), 250)
-      .option('--backend <name>', BACKEND_HELP, parseBackend, 'auto')
-      .action(
-        async (opts: {
-          task: string;
-          checkpoint: string;
-          n: number;
-          seed?: number;
-          batch: number;
-          backend: BackendPreference;
-        }) => {
-          const task = diagnosticTask(opts.task);
-          // Loaded on use: backends and the model are heavy, and `procpt --help` should not pay for them.
-          await silenceTfjsBanner();
-          const { selectBackend } = await import('@procpt/trainer-gpu');
-          const { loadCheckpoint } = await import('@procpt/model');
-          const backend = await selectBackend(opts.backend);
-          const { model, meta } = await loadCheckpoint(opts.checkpoint);
-          try {
-            const metaSeed =
-              typeof meta.seed === 'number' && Number.isInteger(meta.seed) ? meta.seed : undefined;
-            const seed = opts.seed ?? metaSeed ?? 0;
-            const dataset = DiagnosticDataset.create({ task, seed, testSize: opts.n });
-            const progress = new Progress({
-              unit: 'examples',
-              total: opts.n,
-              label: `eval ${task.name}`,
-              silent: ctx.json,
-            });
-            const score = await evaluateDiagnostic(model, dataset, {
-              batchSize: opts.batch,
-              onProgress: (done) => progress.update(done),
-            });
-            progress.stop();
-            const result = {
-              checkpoint: opts.checkpoint,
-              paperId: task.paperId,
-              seed,
-              backend: backend.name,
-              ...score,
-            };
-            ctx.result(result, () =>
-              [
-                `${task.name} (${task.paperId}), ${score.examples} test examples, seed ${seed}, backend ${backend.name}`,
-                `  accuracy (paper metric)   ${pct(score.accuracy)}  over ${score.scored} scored positions`,
-                `  exact match (strict)      ${pct(score.exactMatch)}`,
-                `  answer-token accuracy     ${pct(score.answerTokenAccuracy)}`,
-                `  loss (paper mask)         ${score.loss === null ? 'n/a' : score.loss.toFixed(4)}`,
-                `  scoring: ${task.scoringNote}`,
-              ].join('\n'),
-            );
-          } finally {
-            model.dispose();
-          }
-        },
-      );
+      .option('--backend <name>', BACKEND_HELP, parseBackend, 'auto');
+    progressOption(diag).action(async (opts: DiagFlags) =>
+      (await import('./eval-run.js')).evalDiag(ctx, opts),
+    );
 
     group
       .command('aggregate')
@@ -108,22 +55,8 @@ export const evalCommands: CommandModule = {
       .option('--resamples <n>', 'bootstrap resamples', parseIntOption('--resamples', 10, 1_000_000), 10_000)
       .option('--bootstrap-seed <seed>', 'bootstrap seed', parseIntOption('--bootstrap-seed', 0), 0)
       .option('--force', 'write into an --out that holds other files (same-named ones are replaced)')
-      .action(
-        async (
-          runDirs: string[],
-          opts: { out: string; metric: string; resamples: number; bootstrapSeed: number; force?: boolean },
-        ) => {
-          const report = await aggregateRunDirs(runDirs, opts.out, {
-            force: opts.force === true,
-            metric: opts.metric,
-            bootstrap: { resamples: opts.resamples, seed: opts.bootstrapSeed },
-          });
-          ctx.result({ out: opts.out, runs: report.runs, files: report.files }, () =>
-            [`aggregated ${report.runs} runs into ${opts.out}:`, ...report.files.map((f) => `  ${f}`)].join(
-              '\n',
-            ),
-          );
-        },
+      .action(async (runDirs: string[], opts: AggregateFlags) =>
+        (await import('./eval-run.js')).evalAggregate(ctx, runDirs, opts),
       );
 
     group
@@ -137,8 +70,8 @@ export const evalCommands: CommandModule = {
         `study preset whose budget to use: ${STUDY_PRESET_NAMES.join(' | ')}`,
         'paper',
       )
-      .action((opts: { task: string; preset: string }) => {
-        ctx.result(diagnosticProtocol(opts.task, opts.preset));
-      });
+      .action(async (opts: { task: string; preset: string }) =>
+        (await import('./eval-run.js')).evalProtocol(ctx, opts),
+      );
   },
 };
