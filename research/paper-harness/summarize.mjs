@@ -1,4 +1,4 @@
-// Summarizes the issue-18 runs under DIR/runs: per configuration, the final haystack accuracy (the
+// Summarizes the issue-18 runs under DIR (see collect()): per configuration, the final haystack accuracy (the
 // evaluation at the last step, on the 4,000-example test set) and the best evaluation, per seed, with the
 // mean, a 95% t-interval over seeds and the number of seeds at >= 90%.
 //   node research/paper-harness/summarize.mjs DIR [--markdown]
@@ -24,12 +24,35 @@ function interval(xs) {
   return { mean, lo: Math.max(0, mean - h), hi: Math.min(100, mean + h) };
 }
 
-const runsDir = join(dir, 'runs');
+// DIR/runs/<name>/ (live run folders) or, as committed under results/, DIR/finetunes/<name>.eval.jsonl with
+// DIR/configs/<name>.json.
+function collect() {
+  const found = [];
+  const runsDir = join(dir, 'runs');
+  if (existsSync(runsDir)) {
+    for (const name of readdirSync(runsDir).sort()) {
+      const metrics = join(runsDir, name, 'metrics.jsonl');
+      const config = join(runsDir, name, 'config.resolved.json');
+      if (existsSync(metrics) && existsSync(config))
+        found.push({ name, metrics, steps: JSON.parse(readFileSync(config, 'utf8')).config.steps });
+    }
+  }
+  const finetunes = join(dir, 'finetunes');
+  if (existsSync(finetunes)) {
+    for (const file of readdirSync(finetunes).sort()) {
+      const name = file.replace(/\.eval\.jsonl$/, '');
+      if (name === file || found.some((f) => f.name === name)) continue;
+      const steps = JSON.parse(readFileSync(join(dir, 'configs', `${name}.json`), 'utf8')).steps;
+      found.push({ name, metrics: join(finetunes, file), steps });
+    }
+  }
+  return found;
+}
+
 const groups = new Map();
-for (const name of readdirSync(runsDir).sort()) {
+for (const { name, metrics, steps } of collect()) {
   const m = /^haystack-(.+)-s(\d+)$/.exec(name);
-  const metrics = join(runsDir, name, 'metrics.jsonl');
-  if (!m || !existsSync(metrics)) continue;
+  if (!m) continue;
   const lines = readFileSync(metrics, 'utf8')
     .trim()
     .split('\n')
@@ -37,7 +60,6 @@ for (const name of readdirSync(runsDir).sort()) {
   const evals = lines.filter((r) => r.kind === 'eval');
   if (evals.length === 0) continue;
   const last = evals.at(-1);
-  const steps = JSON.parse(readFileSync(join(runsDir, name, 'config.resolved.json'), 'utf8')).config.steps;
   const row = {
     seed: Number(m[2]),
     step: last.step,
