@@ -94,15 +94,20 @@ export async function finishFinetune(run: PlannedRun): Promise<void> {
     const evals = (await readMetrics(join(run.dir, 'metrics.jsonl'))).filter((r) => r.kind === 'eval');
     const accuracies = evals.map((r) => r.accuracy).filter((a): a is number => typeof a === 'number');
     if (accuracies.length > 0) metrics.bestEvalAccuracy = Math.max(...accuracies);
-    await writeJsonAtomic(join(run.dir, RUN_SUMMARY_FILE), {
-      format: 'procpt.run-summary',
-      version: 1,
-      run: run.name,
-      seed: run.seed,
-      ...run.result!,
-      metrics,
-    });
+    await writeRunSummary(run, metrics);
   } finally {
     model.dispose();
   }
+}
+
+/** Writes a fine-tune's `result.json` (`@procpt/eval`'s run summary): the run, its result labels, its metrics. */
+export async function writeRunSummary(run: PlannedRun, metrics: Record<string, number>): Promise<void> {
+  await writeJsonAtomic(join(run.dir, RUN_SUMMARY_FILE), {
+    format: 'procpt.run-summary',
+    version: 1,
+    run: run.name,
+    seed: run.seed,
+    ...run.result!,
+    metrics,
+  });
 }

@@ -1,15 +1,9 @@
+import { writeRunSummary } from './run-steps.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type FolderLock, ProcptError, acquireFolderLock, writeJsonAtomic } from '@procpt/core';
+import { type FolderLock, ProcptError, acquireFolderLock } from '@procpt/core';
 import { DmMathSource, prepareCorpus } from '@procpt/corpora';
-import {
-  type MathProblem,
-  RUN_SUMMARY_FILE,
-  type RunSummary,
-  mathAccuracy,
-  mean,
-  tokensToTarget,
-} from '@procpt/eval';
+import { type MathProblem, type RunSummary, mathAccuracy, mean, tokensToTarget } from '@procpt/eval';
 import { loadCheckpoint } from '@procpt/model';
 import { CharTokenizer } from '@procpt/tokenizer';
 import { readMetrics } from '@procpt/trainer-gpu';
@@ -115,14 +109,7 @@ export async function finishSemantic(run: PlannedRun): Promise<void> {
   const lastEval = records.filter((r) => r.kind === 'eval').at(-1);
   const loss = typeof lastEval?.loss === 'number' ? lastEval.loss : Number.NaN;
   const math = run.semantic?.domain === 'math' ? await mathProblemAccuracy(run) : {};
-  await writeJsonAtomic(join(run.dir, RUN_SUMMARY_FILE), {
-    format: 'procpt.run-summary',
-    version: 1,
-    run: run.name,
-    seed: run.seed,
-    ...run.result!,
-    metrics: { loss, ...math },
-  });
+  await writeRunSummary(run, { loss, ...math });
 }
 
 /** One row of the semantic results: final loss and tokens-to-baseline-loss, averaged over seeds. */

@@ -104,12 +104,7 @@ async function runCorpusTokenize(flags: TokenizeFlags, format: CorpusFormat, ctx
   }
   const tokenizer = pickTokenizer(flags);
   let tokens = 0;
-  const progress = new Progress({
-    unit: 'bytes',
-    label: 'tokenize',
-    silent: !showProgress(ctx, flags),
-    stream: ctx.stderr,
-  });
+  const progress = tokenizeProgress(flags, ctx);
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
@@ -187,12 +182,7 @@ export async function runTokenize(flags: TokenizeFlags, ctx: CliContext): Promis
   const tokenizer = pickTokenizer(flags);
   const separator = pickSeparator(flags, tokenizer);
   let tokens = 0;
-  const progress = new Progress({
-    unit: 'bytes',
-    label: 'tokenize',
-    silent: !showProgress(ctx, flags),
-    stream: ctx.stderr,
-  });
+  const progress = tokenizeProgress(flags, ctx);
   const input = await format.open(flags.in, (bytes) => progress.tick(bytes, `${formatCount(tokens)} tokens`));
   if (input.totalBytes !== undefined) progress.setTotal(input.totalBytes);
 
@@ -239,4 +229,14 @@ export async function runTokenize(flags: TokenizeFlags, ctx: CliContext): Promis
   } finally {
     process.off('SIGINT', onSignal);
   }
+}
+
+/** The byte progress bar of `procpt tokenize` (silent with --no-progress or --json). */
+function tokenizeProgress(flags: TokenizeFlags, ctx: CliContext): Progress {
+  return new Progress({
+    unit: 'bytes',
+    label: 'tokenize',
+    silent: !showProgress(ctx, flags),
+    stream: ctx.stderr,
+  });
 }
