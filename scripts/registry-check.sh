@@ -140,8 +140,11 @@ say "published: $published"
 
 # --- 4. consumers ---------------------------------------------------------------------------------------
 typescript="$(node -p "require('$repo/node_modules/typescript/package.json').version")"
+# procpt-native loads in a consumer without a compiler or an install script when the package ships a prebuilt
+# binary for this platform (linux-x64, linux-arm64); elsewhere the consumers train on wasm.
 native_here=no
-[ -f "$repo/packages/backend-native/build/Release/procpt_native.node" ] && native_here=yes
+[ -f "$repo/packages/backend-native/prebuilds/$(node -p 'process.platform + "-" + process.arch')/procpt_native.node" ] &&
+  native_here=yes
 
 # consumer PM NAME ts|all README… : an empty project that installs the READMEs' install lines (and
 # typescript), then compiles and runs the READMEs' TypeScript examples (all: their shell blocks too).
@@ -150,15 +153,14 @@ consumer() {
   shift 3
   local dir="$work/consumers/$pm-$name" specs
   mkdir -p "$dir"
-  # pnpm 10 runs a dependency's install script only when the project approves it: this one approves the
-  # native addon's build (without it, procpt falls back to wasm and says so).
+  # No "onlyBuiltDependencies": the prebuilt procpt-native needs no install script, so pnpm 10's default
+  # policy (dependencies' build scripts blocked) must not matter.
   cat >"$dir/package.json" <<EOF
 {
   "name": "consumer-$name",
   "private": true,
   "type": "module",
-  "devDependencies": { "typescript": "$typescript" },
-  "pnpm": { "onlyBuiltDependencies": ["@procpt/backend-native"] }
+  "devDependencies": { "typescript": "$typescript" }
 }
 EOF
   specs="$(for readme in "$@"; do node "$repo/scripts/docs-examples.mjs" install-line "$readme"; done | sort -u | xargs)"
@@ -201,8 +203,7 @@ check_installed() {
   "
 }
 
-# Which backend ran: procpt-native when the addon builds on this machine (it does here iff it did in the
-# checkout), wasm otherwise.
+# Which backend ran: procpt-native where a prebuilt binary exists for this platform, wasm otherwise.
 check_backend() {
   local pm=$1 dir=$2 expected=wasm got
   [ "$native_here" = yes ] && expected=procpt-native
