@@ -1,41 +1,28 @@
 // Ctrl-C and SIGTERM on real `procpt` processes (the CLI bundled from source): prompt exit, no partial
 // files left, and what a SIGKILL leaves is swept by the next run.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { DM_MATH_MODULES } from '@procpt/corpora';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleTestChild } from '../../../../scripts/test-support/bundle-child.js';
+import { type BundledCli, bundleCliBin } from '../testing-bin.js';
 import { runProcpt } from '../testing.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const cliDir = join(here, '..', '..');
-// esbuild is a devDependency of the runner (the CLI itself does not need it)
-const { build } = createRequire(join(cliDir, '..', 'runner', 'package.json'))('esbuild') as {
-  build: (o: never) => Promise<unknown>;
-};
 let root: string;
-let bin: string;
 let n = 0;
+let cli: BundledCli;
+let bin: string;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'procpt-cli-signals-'));
-  bin = await bundleTestChild(build, {
-    packageDir: cliDir,
-    entry: join(here, '..', 'bin.ts'),
-    name: 'procpt-bin',
-  });
-  // the bundle reads its version from ../package.json, as the built bin does
-  copyFileSync(join(cliDir, 'package.json'), join(dirname(bin), '..', 'package.json'));
+  cli = await bundleCliBin('procpt-bin');
+  bin = cli.bin;
 });
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
-  await rm(bin, { force: true });
-  await rm(join(dirname(bin), '..', 'package.json'), { force: true });
+  await cli.dispose();
 });
 function fresh(): string {
   const dir = join(root, `c${n++}`);

@@ -3,37 +3,27 @@
 // run's `exec-run --wait` at once plus a duplicate. Every run is executed exactly once, and the results
 // equal those of one worker.
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { type StudyPreset, studyPreset } from '@procpt/paper';
 import { type StudyPlan, planDispatch, planStudy, writeStudyPlan } from '@procpt/study';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleTestChild } from '../../../../scripts/test-support/bundle-child.js';
+import { type BundledCli, bundleCliBin } from '../testing-bin.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const cliDir = join(here, '..', '..');
-const { build } = createRequire(join(cliDir, '..', 'runner', 'package.json'))('esbuild') as {
-  build: (o: never) => Promise<unknown>;
-};
 let root: string;
+let cli: BundledCli;
 let bin: string;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'procpt-cli-workers-'));
-  bin = await bundleTestChild(build, {
-    packageDir: cliDir,
-    entry: join(here, '..', 'bin.ts'),
-    name: 'procpt-workers-bin',
-  });
-  copyFileSync(join(cliDir, 'package.json'), join(dirname(bin), '..', 'package.json'));
+  cli = await bundleCliBin('procpt-workers-bin');
+  bin = cli.bin;
 });
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
-  await rm(bin, { force: true });
+  await cli.dispose();
 });
 
 /** The tiny preset cut down to seconds: two warm-ups, a baseline and two fine-tunes (5 runs, 2 waves). */
