@@ -7,7 +7,10 @@
 // own-task accuracy included).
 //
 //   node research/headline-rows/eca-reversed-addition.mjs [--out runs/headline-eca] [--steps 1500] [--batch 200]
-//        [--seeds 0,1,2] [--backend auto] [--experiments diagnostics,transfer-parts]
+//        [--seeds 0,1,2] [--backend auto] [--experiments diagnostics,transfer-parts] [--shuffled eca|none]
+//        [--protocol quick|paper] [--work yes]
+// `--protocol paper`: the paper's fine-tuning budget and harness (10,000 x 1,000, one training stream);
+// `--work yes`: one of several workers sharing `--out` (start the same command again to add a worker).
 // Needs built packages: pnpm build.
 import { parseArgs, reversedAdditionPreset, runAndReport } from './reversed-addition-row.mjs';
 
@@ -18,13 +21,20 @@ const args = parseArgs({
   seeds: '0,1,2',
   backend: 'auto',
   experiments: 'diagnostics',
+  shuffled: 'eca',
+  protocol: 'quick',
+  work: 'no',
 });
 const preset = reversedAdditionPreset(
   'headline-eca-reversed-addition',
   'issue 10: ECA warm-up -> reversed addition at a reduced budget',
   args,
 );
-preset.diagnostics = { types: ['eca'], tasks: ['reversed-addition'], shuffled: ['eca'] };
+preset.diagnostics = {
+  types: ['eca'],
+  tasks: ['reversed-addition'],
+  shuffled: args.shuffled === 'none' ? [] : args.shuffled.split(','),
+};
 preset.transferParts = { types: ['eca'], tasks: ['reversed-addition'], parts: ['attn', 'ffn'] };
 await runAndReport(args.experiments.split(','), preset, args, (json) => ({
   diagnostics: json.diagnostics,

@@ -1,8 +1,11 @@
 // Issue 18: the paper's own haystack recipe through procpt. Writes the run configs that the `paper` study
-// preset plans for Dyck → haystack (the dyck.py warm-up; `everything` and attention-only transfer; the
-// no-warm-up baseline), as `procpt train` config files, changing only where they run:
-//   node research/paper-harness/configs.mjs --out DIR [--seeds 0,1,2] [--warmup PATH] [--threads 1]
-// `--warmup` is the warm-up checkpoint the fine-tunes start from (default: the planned run's best/).
+// preset plans for a warm-up type → haystack (Dyck: the dyck.py warm-up; SET: the released algorithmic.py
+// settings; `everything` and attention-only transfer; the no-warm-up baseline), as `procpt train` config
+// files, changing only where they run:
+//   node research/paper-harness/configs.mjs --out DIR [--type dyck|set] [--experiments diagnostics,transfer-parts]
+//        [--seeds 0,1,2] [--warmup PATH] [--threads 1]
+// `--warmup` is the warm-up checkpoint the fine-tunes start from (default: the planned run's best/);
+// `--experiments transfer-parts` writes the warm-up and the attention-only fine-tunes only.
 // Needs built packages (pnpm build). Prints each config's id and file.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -11,7 +14,14 @@ const pkg = (name) => import(new URL(`../../packages/${name}/dist/index.js`, imp
 const { studyPreset } = await pkg('paper');
 const { planStudy } = await pkg('study');
 
-const args = { out: undefined, seeds: '0,1,2', warmup: undefined, threads: '1' };
+const args = {
+  out: undefined,
+  type: 'dyck',
+  experiments: 'diagnostics,transfer-parts',
+  seeds: '0,1,2',
+  warmup: undefined,
+  threads: '1',
+};
 for (let i = 2; i < process.argv.length; i += 2) {
   const key = process.argv[i]?.replace(/^--/, '');
   if (!(key in args) || process.argv[i + 1] === undefined) {
@@ -28,12 +38,18 @@ if (!args.out) {
 }
 const out = resolve(args.out);
 
-// The paper preset, cut to Dyck → haystack: the diagnostics row (`everything`) and the attention-only part.
+// The paper preset, cut to one type → haystack: the diagnostics row (`everything`) and the attention-only part.
 const preset = studyPreset('paper');
+if (!(args.type in preset.warmup)) {
+  console.error(
+    `unknown --type ${args.type}; the paper preset's types: ${Object.keys(preset.warmup).join(', ')}`,
+  );
+  process.exit(2);
+}
 preset.seeds = args.seeds.split(',').map(Number);
-preset.diagnostics = { types: ['dyck'], tasks: ['haystack'], shuffled: [] };
-preset.transferParts = { types: ['dyck'], tasks: ['haystack'], parts: ['attn'] };
-const plan = planStudy(['diagnostics', 'transfer-parts'], preset, join(out, 'study'));
+preset.diagnostics = { types: [args.type], tasks: ['haystack'], shuffled: [] };
+preset.transferParts = { types: [args.type], tasks: ['haystack'], parts: ['attn'] };
+const plan = planStudy(args.experiments.split(','), preset, join(out, 'study'));
 
 await mkdir(join(out, 'configs'), { recursive: true });
 for (const run of plan.runs) {
