@@ -24,7 +24,7 @@ export function parseArgs(defaults) {
 /**
  * The `quick` preset renamed, with `args.seeds`, reversed addition at `args.steps` x `args.batch`, and ECA.
  * `args.protocol === 'paper'` instead fine-tunes at the paper's budget and harness (10,000 x 1,000, eval
- * every 40 steps on 4,000 test examples, one training stream seeded 42 for every run seed).
+ * every 50 steps on 4,000 test examples, one training stream seeded 42 for every run seed).
  */
 export function reversedAdditionPreset(name, description, args) {
   const preset = studyPreset('quick');

@@ -5,7 +5,7 @@
 //   node research/paper-harness/configs.mjs --out DIR [--type dyck|set] [--experiments diagnostics,transfer-parts]
 //        [--seeds 0,1,2] [--warmup PATH] [--threads 1]
 // `--warmup` is the warm-up checkpoint the fine-tunes start from (default: the planned run's best/);
-// `--experiments transfer-parts` writes the warm-up and the attention-only fine-tunes only.
+// `--experiments transfer-parts` writes the warm-up and that experiment's fine-tunes (none, full, attention-only).
 // Needs built packages (pnpm build). Prints each config's id and file.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
