@@ -6,8 +6,9 @@ import { HAYSTACK_DELETE_RECIPE, HAYSTACK_DYCK_RECIPE } from '../warmup-recipes.
 //   that holds the retrieval circuit shows (an oracle: 87.5–90.8%); at 1,000 × 250 even the oracle does not;
 // - reversed addition at 10,000 × 200: the baseline learns the task (at 1,500 × 200 every row, baseline
 //   included, sits on the 26.6% plateau of a model that has not learned to add, so no effect could show).
-// About 1 h 30 min on 2 cores for `diagnostics` (`--jobs 2`): 9 haystack fine-tunes of ~10 min each two at a
-// time, 9 reversed-addition fine-tunes of ~5 min, warm-ups of ~1.5 min (measured, research/quick-preset).
+// About 1 h 30 min on 2 cores for `diagnostics` (`--jobs 2`), estimated from two measured invocations
+// (research/quick-preset): warm-ups and haystack 1 h 07 min (~10 min a fine-tune, two at a time), the 9
+// reversed-addition fine-tunes ~6.5 min a pair alone.
 export const QUICK: StudyPreset = {
   name: 'quick',
   description:
